@@ -1,0 +1,17 @@
+//! Protocol adapters. The only crate that knows Cognito's wire format:
+//! `X-Amz-Target` dispatch, awsJson 1.1 bodies, error rendering, SigV4 admin
+//! authentication, JWKS and discovery documents. It reaches storage only
+//! through `cognate-core`.
+
+pub mod auth_sigv4;
+pub mod awsjson;
+pub mod bootstrap;
+pub mod errors;
+pub mod model;
+mod ops;
+pub mod router;
+mod well_known;
+mod wire;
+
+pub use auth_sigv4::{AdminAuth, SecretKey};
+pub use router::{AppState, router};

@@ -1,0 +1,68 @@
+//! Builds the HTTP router. No sockets here: the binary and the tests serve it.
+
+use crate::auth_sigv4::AdminAuth;
+use crate::{awsjson, well_known};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Method, header};
+use axum::routing::{get, post};
+use cognate_core::Cognate;
+use std::sync::Arc;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Arc<Cognate>,
+    pub admin: Arc<AdminAuth>,
+    pub max_body_bytes: usize,
+}
+
+/// CORS for browser SDKs: any origin, the headers the SDKs send, and the four
+/// response headers AWS exposes.
+fn cors() -> CorsLayer {
+    let allow: Vec<HeaderName> = [
+        "content-type",
+        "x-amz-target",
+        "x-amz-user-agent",
+        "x-amz-date",
+        "x-amz-security-token",
+        "x-amz-content-sha256",
+        "authorization",
+        "amz-sdk-invocation-id",
+        "amz-sdk-request",
+        "cache-control",
+    ]
+    .into_iter()
+    .map(HeaderName::from_static)
+    .collect();
+    let expose: Vec<HeaderName> = [
+        "x-amzn-requestid",
+        "x-amzn-errortype",
+        "x-amzn-errormessage",
+    ]
+    .into_iter()
+    .map(HeaderName::from_static)
+    .chain([header::DATE])
+    .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers(allow)
+        .expose_headers(expose)
+        .max_age(std::time::Duration::from_secs(86400))
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", post(awsjson::handle))
+        .route("/health", get(well_known::health))
+        .route("/{pool_id}/.well-known/jwks.json", get(well_known::jwks))
+        .route(
+            "/{pool_id}/.well-known/openid-configuration",
+            get(well_known::openid_configuration),
+        )
+        // The awsJson handler enforces its own limit and answers in Cognito's format.
+        .layer(DefaultBodyLimit::disable())
+        .layer(cors())
+        .with_state(state)
+}

@@ -1,0 +1,68 @@
+//! `GET /<poolId>/.well-known/jwks.json` and `.../openid-configuration`, and the
+//! health endpoint.
+
+use crate::router::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+fn not_found(pool_id: &str) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "message": format!("User pool {pool_id} does not exist.") })),
+    )
+        .into_response()
+}
+
+pub async fn jwks(State(state): State<AppState>, Path(pool_id): Path<String>) -> Response {
+    match state.core.store().get_pool(&pool_id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return not_found(&pool_id),
+        Err(e) => return crate::errors::error_response(&e.into(), "-"),
+    }
+    match state.core.pool_keys(&pool_id).await {
+        Ok(keys) => Json(keys.jwks()).into_response(),
+        Err(e) => crate::errors::error_response(&e, "-"),
+    }
+}
+
+pub async fn openid_configuration(
+    State(state): State<AppState>,
+    Path(pool_id): Path<String>,
+) -> Response {
+    match state.core.store().get_pool(&pool_id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return not_found(&pool_id),
+        Err(e) => return crate::errors::error_response(&e.into(), "-"),
+    }
+    let issuer = state.core.issuer(&pool_id);
+    Json(json!({
+        "authorization_endpoint": issuer,
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "issuer": issuer,
+        "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+        "response_types_supported": ["code", "id_token", "token id_token", "none"],
+        "subject_types_supported": ["public"],
+    }))
+    .into_response()
+}
+
+pub async fn health(State(state): State<AppState>) -> Response {
+    let backend = state.core.store().backend();
+    match state.core.store().ping().await {
+        Ok(()) => Json(
+            json!({ "status": "ok", "storage": backend, "version": env!("CARGO_PKG_VERSION") }),
+        )
+        .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "storage": backend })),
+            )
+                .into_response()
+        }
+    }
+}

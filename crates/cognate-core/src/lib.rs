@@ -1,0 +1,16 @@
+//! The domain of Cognate: user pools, app clients, their rules and defaults,
+//! and the ports (storage, clock) the outside world implements.
+//!
+//! This crate knows nothing of HTTP, SQL or the wire protocol: it receives
+//! already-decoded inputs and returns domain values or a [`CoreError`].
+
+pub mod clients;
+pub mod error;
+pub mod model;
+pub mod pools;
+pub mod ports;
+pub mod schema;
+pub mod service;
+
+pub use error::{CoreError, CoreResult, ErrorKind};
+pub use service::{Cognate, PoolKeys, ServerIdentity};

@@ -1,0 +1,196 @@
+//! The composition root: turns a [`Config`] into a running server. `main.rs`
+//! and the integration tests both start servers through [`start`].
+
+pub mod config;
+
+use anyhow::Context;
+use cognate_api::{AdminAuth, AppState, SecretKey};
+use cognate_core::ports::SystemClock;
+use cognate_core::{Cognate, ServerIdentity};
+use cognate_crypto::MasterKey;
+use cognate_store::Database;
+pub use config::{Config, Overrides};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// A server that is accepting connections.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub core: Arc<Cognate>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets in-flight requests finish, then returns.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        (&mut self.task).await??;
+        Ok(())
+    }
+
+    /// Waits until the server stops (after a signal).
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        (&mut self.task).await??;
+        Ok(())
+    }
+}
+
+fn database(config: &Config) -> Database {
+    match &config.database {
+        Some(url) if !url.is_empty() => Database::Postgres { url: url.clone() },
+        _ => Database::Sqlite {
+            data_dir: config.data_dir.clone(),
+        },
+    }
+}
+
+/// The master key: configured, or read from / generated into the data directory.
+fn master_key(config: &Config) -> anyhow::Result<MasterKey> {
+    if let Some(k) = &config.master_key {
+        return MasterKey::from_base64(k.trim()).context("master_key is not base64 of 32 bytes");
+    }
+    if let Some(path) = &config.master_key_file {
+        let text = config::read_secret_file(path)?;
+        return MasterKey::from_base64(&text)
+            .with_context(|| format!("{} does not hold base64 of 32 bytes", path.display()));
+    }
+    let path = config.data_dir.join("master.key");
+    if path.exists() {
+        let text = config::read_secret_file(&path)?;
+        return MasterKey::from_base64(&text)
+            .with_context(|| format!("{} does not hold base64 of 32 bytes", path.display()));
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("could not create {}", config.data_dir.display()))?;
+    let key = MasterKey::generate();
+    write_private(&path, &key.to_base64())?;
+    tracing::warn!(
+        path = %path.display(),
+        "generated a new master key; keep this file safe (and give every node the same key)"
+    );
+    Ok(key)
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options
+        .open(path)
+        .with_context(|| format!("could not write {}", path.display()))?;
+    f.write_all(contents.as_bytes())?;
+    Ok(())
+}
+
+/// Applies migrations only.
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    cognate_store::open(&database(config)).await?;
+    Ok(())
+}
+
+/// Opens storage, applies migrations and the bootstrap declarations, binds and serves.
+pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
+    let keys = config.access_keys()?;
+    let admin = AdminAuth {
+        keys: keys
+            .into_iter()
+            .map(|(id, secret)| (id, SecretKey(secret)))
+            .collect(),
+    };
+    if admin.is_open() {
+        if !config.listen.ip().is_loopback() {
+            anyhow::bail!(
+                "refusing to listen on {} without admin credentials: configure admin_credentials (or COGNATE_ADMIN_ACCESS_KEY_ID / COGNATE_ADMIN_SECRET_ACCESS_KEY), or listen on loopback",
+                config.listen
+            );
+        }
+        tracing::warn!(
+            "no admin credentials configured: admin operations are open to anyone who can reach this loopback address"
+        );
+    }
+    let db = database(&config);
+    let store = cognate_store::open(&db).await?;
+    tracing::info!(storage = store.backend(), "storage ready");
+    let identity = ServerIdentity {
+        region: config.region.clone(),
+        account_id: config.account_id.clone(),
+        public_base_url: config.public_url(),
+    };
+    let core = Arc::new(Cognate::new(
+        store,
+        Arc::new(SystemClock),
+        master_key(&config)?,
+        identity,
+    ));
+    core.check_master_key().await.map_err(|e| anyhow::anyhow!("{}", e.message)).context(
+        "the master key does not open this database's secrets (was it created with another key?)",
+    )?;
+    cognate_api::bootstrap::apply(&core, &config.pools)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("applying the declared pools and clients")?;
+
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("could not listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let state = AppState {
+        core: core.clone(),
+        admin: Arc::new(admin),
+        max_body_bytes: config.max_body_bytes,
+    };
+    let app = cognate_api::router(state);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    _ = rx => {},
+                    _ = shutdown_signal() => {},
+                }
+                tracing::info!("shutting down: finishing in-flight requests");
+            })
+            .await
+    });
+    tracing::info!(%addr, "listening");
+    Ok(RunningServer {
+        addr,
+        core,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {},
+                    _ = tokio::signal::ctrl_c() => {},
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
