@@ -88,7 +88,11 @@ async fn main() -> ExitCode {
     init_logs(&config.log_format);
     let result = match cli.command {
         Command::Serve { .. } => match cognate_server::start(config).await {
-            Ok(server) => server.wait().await,
+            Ok(server) => {
+                // One parseable line on stdout, for scripts that start on port 0.
+                println!("cognate listening on {}", server.url());
+                server.wait().await
+            }
             Err(e) => Err(e),
         },
         Command::Migrate { .. } => cognate_server::migrate(&config).await,
