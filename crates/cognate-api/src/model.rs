@@ -198,21 +198,11 @@ impl<'m> Checker<'m> {
                     ));
                 }
             }
-            "double" | "float" | "timestamp" => {
-                if !value.is_number() {
-                    return type_error("a number");
-                }
+            "double" | "float" | "timestamp" if !value.is_number() => {
+                return type_error("a number");
             }
-            "boolean" => {
-                if !value.is_boolean() {
-                    return type_error("a boolean");
-                }
-            }
-            "blob" => {
-                if !value.is_string() {
-                    return type_error("a base64 string");
-                }
-            }
+            "boolean" if !value.is_boolean() => return type_error("a boolean"),
+            "blob" if !value.is_string() => return type_error("a base64 string"),
             _ => {}
         }
         Ok(())

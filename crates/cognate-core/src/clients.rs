@@ -334,7 +334,7 @@ impl Cognate {
         }
     }
 
-    fn from_stored(&self, s: StoredClient) -> CoreResult<AppClient> {
+    fn open_stored(&self, s: StoredClient) -> CoreResult<AppClient> {
         let client_secret = match &s.sealed_secret {
             Some(sealed) => Some(self.open(sealed, &Self::secret_aad(&s.pool_id, &s.client_id))?),
             None => None,
@@ -410,7 +410,7 @@ impl Cognate {
             .get_client(pool_id, client_id)
             .await?
             .ok_or_else(|| CoreError::client_not_found(client_id))?;
-        self.from_stored(stored)
+        self.open_stored(stored)
     }
 
     pub async fn update_user_pool_client(&self, input: UpdateClientInput) -> CoreResult<AppClient> {
@@ -480,7 +480,7 @@ impl Cognate {
         let next = page_token(&mut stored, max_results, |c| c.client_id.clone());
         let items = stored
             .into_iter()
-            .map(|s| self.from_stored(s))
+            .map(|s| self.open_stored(s))
             .collect::<CoreResult<_>>()?;
         Ok(Page {
             items,

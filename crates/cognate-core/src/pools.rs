@@ -65,17 +65,15 @@ pub const CSV_HEADER_STANDARD: &[&str] = &[
 /// omits to its default, it does not merge.
 fn with_defaults(mut s: PoolSettings) -> PoolSettings {
     let policies = s.policies.get_or_insert_with(Policies::default);
-    let pw = policies
-        .password_policy
-        .get_or_insert_with(|| PasswordPolicy {
-            minimum_length: Some(8),
-            require_uppercase: Some(true),
-            require_lowercase: Some(true),
-            require_numbers: Some(true),
-            require_symbols: Some(true),
-            password_history_size: None,
-            temporary_password_validity_days: Some(7),
-        });
+    let pw = policies.password_policy.get_or_insert(PasswordPolicy {
+        minimum_length: Some(8),
+        require_uppercase: Some(true),
+        require_lowercase: Some(true),
+        require_numbers: Some(true),
+        require_symbols: Some(true),
+        password_history_size: None,
+        temporary_password_validity_days: Some(7),
+    });
     pw.minimum_length.get_or_insert(8);
     pw.require_uppercase.get_or_insert(false);
     pw.require_lowercase.get_or_insert(false);

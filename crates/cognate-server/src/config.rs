@@ -174,6 +174,7 @@ pub fn read_secret_file(path: &Path) -> anyhow::Result<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
