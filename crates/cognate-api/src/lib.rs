@@ -9,6 +9,7 @@ pub mod bootstrap;
 pub mod errors;
 pub mod model;
 mod ops;
+mod ops_users;
 pub mod router;
 mod well_known;
 mod wire;

@@ -1,7 +1,7 @@
 //! One handler per cognito-idp operation, named after the action. Handlers
 //! decode their input, call the domain and shape the output; nothing else.
 
-use crate::awsjson::{RequestContext, input, not_implemented};
+use crate::awsjson::{RequestContext, input};
 use crate::router::AppState;
 use crate::wire;
 use cognate_core::CoreResult;
@@ -156,6 +156,6 @@ pub async fn user_pools(
             }
             Ok(out)
         }
-        _ => Err(not_implemented(op)),
+        _ => crate::ops_users::dispatch(state, ctx, op, body).await,
     }
 }

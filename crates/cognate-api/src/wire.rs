@@ -57,3 +57,70 @@ pub fn user_pool_client_description(client: &AppClient) -> Value {
         "ClientName": client.settings.client_name,
     })
 }
+
+/// `CodeDeliveryDetailsType`.
+pub fn code_delivery(d: &cognate_core::delivery::CodeDelivery) -> Value {
+    json!({
+        "Destination": d.destination,
+        "DeliveryMedium": d.medium.as_str(),
+        "AttributeName": d.attribute,
+    })
+}
+
+/// Attributes as `[{Name, Value}]`, `sub` first, optionally restricted.
+pub fn attributes(user: &cognate_core::model::User, only: Option<&[String]>) -> Vec<Value> {
+    let mut out = Vec::new();
+    let wanted = |name: &str| only.is_none_or(|o| o.iter().any(|w| w == name));
+    if wanted("sub") {
+        out.push(json!({ "Name": "sub", "Value": user.sub }));
+    }
+    for (name, value) in &user.attributes {
+        if name != "sub" && wanted(name) {
+            out.push(json!({ "Name": name, "Value": value }));
+        }
+    }
+    out
+}
+
+/// `UserType` (AdminCreateUser, ListUsers, ListUsersInGroup).
+pub fn user_type(user: &cognate_core::model::User, only: Option<&[String]>) -> Value {
+    json!({
+        "Username": user.username,
+        "Attributes": attributes(user, only),
+        "UserCreateDate": user.created,
+        "UserLastModifiedDate": user.modified,
+        "Enabled": user.enabled,
+        "UserStatus": user.status,
+    })
+}
+
+/// AdminGetUser's response.
+pub fn admin_get_user(user: &cognate_core::model::User) -> Value {
+    json!({
+        "Username": user.username,
+        "UserAttributes": attributes(user, None),
+        "UserCreateDate": user.created,
+        "UserLastModifiedDate": user.modified,
+        "Enabled": user.enabled,
+        "UserStatus": user.status,
+    })
+}
+
+/// `GroupType`.
+pub fn group(g: &cognate_core::model::Group) -> Value {
+    let mut m = Map::new();
+    m.insert("GroupName".into(), json!(g.name));
+    m.insert("UserPoolId".into(), json!(g.pool_id));
+    if let Some(d) = &g.description {
+        m.insert("Description".into(), json!(d));
+    }
+    if let Some(r) = &g.role_arn {
+        m.insert("RoleArn".into(), json!(r));
+    }
+    if let Some(p) = g.precedence {
+        m.insert("Precedence".into(), json!(p));
+    }
+    m.insert("LastModifiedDate".into(), json!(g.modified));
+    m.insert("CreationDate".into(), json!(g.created));
+    Value::Object(m)
+}

@@ -356,8 +356,10 @@ impl Cognate {
     ) -> CoreResult<AppClient> {
         let pool = self.require_pool(&input.user_pool_id).await?;
         let settings = normalise(input.settings, &pool)?;
-        if input.client_secret.is_some() && !input.generate_secret && fixed_id.is_none() {
-            // cognito-compat: a caller-supplied secret implies a confidential client.
+        if input.client_secret.is_some() && input.generate_secret {
+            return Err(CoreError::invalid_parameter(
+                "You cannot specify both GenerateSecret as true and provide a ClientSecret value.",
+            ));
         }
         let secret = match input.client_secret {
             Some(s) => Some(s),
@@ -418,8 +420,13 @@ impl Cognate {
         let mut client = self
             .describe_user_pool_client(&input.user_pool_id, &input.client_id)
             .await?;
-        // cognito-compat: like UpdateUserPool, members left out go back to their defaults.
-        client.settings = normalise(input.settings, &pool)?;
+        // cognito-compat: like UpdateUserPool, members left out go back to their
+        // defaults, except the name, which stays when the update leaves it out.
+        let mut settings = input.settings;
+        if settings.client_name.is_empty() {
+            settings.client_name = client.settings.client_name.clone();
+        }
+        client.settings = normalise(settings, &pool)?;
         if client
             .settings
             .allowed_oauth_flows

@@ -28,12 +28,15 @@ pub enum ErrorKind {
     UserNotConfirmed,
     PasswordResetRequired,
     InvalidPassword,
+    PasswordHistoryPolicyViolation,
     CodeMismatch,
     ExpiredCode,
     LimitExceeded,
     TooManyRequests,
     TooManyFailedAttempts,
     InvalidUserPoolConfiguration,
+    CodeDeliveryFailure,
+    InvalidEmailRoleAccessPolicy,
     ScopeDoesNotExist,
     UnsupportedOperation,
     UnsupportedUserState,
@@ -67,12 +70,15 @@ impl ErrorKind {
             UserNotConfirmed => "UserNotConfirmedException",
             PasswordResetRequired => "PasswordResetRequiredException",
             InvalidPassword => "InvalidPasswordException",
+            PasswordHistoryPolicyViolation => "PasswordHistoryPolicyViolationException",
             CodeMismatch => "CodeMismatchException",
             ExpiredCode => "ExpiredCodeException",
             LimitExceeded => "LimitExceededException",
             TooManyRequests => "TooManyRequestsException",
             TooManyFailedAttempts => "TooManyFailedAttemptsException",
             InvalidUserPoolConfiguration => "InvalidUserPoolConfigurationException",
+            CodeDeliveryFailure => "CodeDeliveryFailureException",
+            InvalidEmailRoleAccessPolicy => "InvalidEmailRoleAccessPolicyException",
             ScopeDoesNotExist => "ScopeDoesNotExistException",
             UnsupportedOperation => "UnsupportedOperationException",
             UnsupportedUserState => "UnsupportedUserStateException",
@@ -124,6 +130,15 @@ impl CoreError {
     }
     pub fn pool_not_found(pool_id: &str) -> Self {
         Self::not_found(format!("User pool {pool_id} does not exist."))
+    }
+    pub fn user_not_found() -> Self {
+        Self::new(ErrorKind::UserNotFound, "User does not exist.")
+    }
+    pub fn not_authorized(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotAuthorized, message)
+    }
+    pub fn group_not_found() -> Self {
+        Self::not_found("Group not found.")
     }
     pub fn client_not_found(client_id: &str) -> Self {
         Self::not_found(format!("User pool client {client_id} does not exist."))

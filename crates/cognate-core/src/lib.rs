@@ -5,12 +5,15 @@
 //! already-decoded inputs and returns domain values or a [`CoreError`].
 
 pub mod clients;
+pub mod delivery;
 pub mod error;
+pub mod groups;
 pub mod model;
 pub mod pools;
 pub mod ports;
 pub mod schema;
 pub mod service;
+pub mod users;
 
 pub use error::{CoreError, CoreResult, ErrorKind};
 pub use service::{Cognate, PoolKeys, ServerIdentity};

@@ -264,6 +264,7 @@ pub struct TokenValidityUnits {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ClientSettings {
+    #[serde(default)]
     pub client_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token_validity: Option<i64>,
@@ -433,4 +434,184 @@ pub struct StoredKey {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_token: Option<String>,
+}
+
+/// A password as Cognito keeps it: the SRP salt and verifier for the canonical
+/// username. USER_PASSWORD_AUTH checks a password by recomputing the verifier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordRecord {
+    pub salt: String,
+    pub verifier: String,
+}
+
+/// Alias values a user holds, already normalised for lookup (lower-cased in
+/// case-insensitive pools). Unique per pool in the store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AliasKeys {
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub preferred_username: Option<String>,
+}
+
+/// A user of a pool.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub pool_id: String,
+    /// The canonical username (the sub for email/phone-as-username pools).
+    pub username: String,
+    /// `username` as the pool compares it (lower-cased in case-insensitive pools).
+    pub username_key: String,
+    pub sub: String,
+    pub status: String,
+    pub enabled: bool,
+    /// Every attribute as Cognito shows it: strings, `sub` included.
+    pub attributes: BTreeMap<String, String>,
+    pub aliases: AliasKeys,
+    pub password: Option<PasswordRecord>,
+    pub state: UserState,
+    pub created: Timestamp,
+    pub modified: Timestamp,
+}
+
+/// Everything else a user row carries, persisted as one document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserState {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub password_history: Vec<PasswordRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temporary_password_expires: Option<Timestamp>,
+    /// Values of email / phone_number waiting for verification while the old value
+    /// stays active (AttributesRequireVerificationBeforeUpdate).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending_attributes: BTreeMap<String, String>,
+    /// Room for later features (MFA settings, devices, lockout counters...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, Value>,
+}
+
+impl User {
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attributes.get(name).map(String::as_str)
+    }
+    pub fn is_verified(&self, attr: &str) -> bool {
+        self.attr(&format!("{attr}_verified")) == Some("true")
+    }
+}
+
+/// A one-time code a user was sent, kept hashed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCode {
+    pub code_hash: String,
+    pub expires_at: Timestamp,
+    pub attempts: i64,
+}
+
+/// What a code is for; one outstanding code per user and purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodePurpose {
+    SignUp,
+    ForgotPassword,
+    VerifyEmail,
+    VerifyPhone,
+}
+
+impl CodePurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodePurpose::SignUp => "signup",
+            CodePurpose::ForgotPassword => "forgot_password",
+            CodePurpose::VerifyEmail => "verify_email",
+            CodePurpose::VerifyPhone => "verify_phone_number",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub pool_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub role_arn: Option<String>,
+    pub precedence: Option<i64>,
+    pub created: Timestamp,
+    pub modified: Timestamp,
+}
+
+/// Email or SMS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "EMAIL",
+            Channel::Sms => "SMS",
+        }
+    }
+    pub fn attribute(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "phone_number",
+        }
+    }
+}
+
+/// A message to deliver (or recorded in the outbox).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub id: String,
+    pub pool_id: String,
+    pub username: String,
+    pub channel: Channel,
+    pub destination: String,
+    pub subject: Option<String>,
+    pub body: String,
+    /// Why it was sent: `SignUp`, `ForgotPassword`, `AdminCreateUser`, `VerifyUserAttribute`, ...
+    pub reason: String,
+    pub created: Timestamp,
+}
+
+/// A ListUsers filter after parsing: which searchable attribute, exact or prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserFilter {
+    pub attribute: SearchAttribute,
+    pub prefix: bool,
+    pub value: String,
+}
+
+/// The attributes ListUsers can filter on; each has its own indexed column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchAttribute {
+    Username,
+    Email,
+    PhoneNumber,
+    Name,
+    GivenName,
+    FamilyName,
+    PreferredUsername,
+    UserStatus,
+    Status,
+    Sub,
+}
+
+impl SearchAttribute {
+    pub fn parse(name: &str) -> Option<Self> {
+        use SearchAttribute::*;
+        Some(match name {
+            "username" => Username,
+            "email" => Email,
+            "phone_number" => PhoneNumber,
+            "name" => Name,
+            "given_name" => GivenName,
+            "family_name" => FamilyName,
+            "preferred_username" => PreferredUsername,
+            "cognito:user_status" => UserStatus,
+            "status" => Status,
+            "sub" => Sub,
+            _ => return None,
+        })
+    }
 }

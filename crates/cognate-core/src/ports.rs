@@ -2,7 +2,10 @@
 //! operation-sized (one backend transaction each); no SQL, no driver errors and
 //! no transaction handles cross this line.
 
-use crate::model::{ClientSettings, StoredKey, Timestamp, UserPool};
+use crate::model::{
+    ClientSettings, CodePurpose, Group, Message, StoredCode, StoredKey, Timestamp, User,
+    UserFilter, UserPool,
+};
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
@@ -11,6 +14,9 @@ pub enum StoreError {
     /// A row with the same key exists already.
     #[error("already exists")]
     Conflict,
+    /// Another user holds this alias (`email`, `phone_number` or `preferred_username`).
+    #[error("alias {0} is taken")]
+    AliasTaken(&'static str),
     /// The backend failed; the text is for logs only.
     #[error("storage backend: {0}")]
     Backend(String),
@@ -24,6 +30,10 @@ impl From<StoreError> for crate::CoreError {
             StoreError::Conflict => crate::CoreError::new(
                 crate::ErrorKind::Concurrent,
                 "The resource was modified concurrently; retry the request.",
+            ),
+            StoreError::AliasTaken(_) => crate::CoreError::new(
+                crate::ErrorKind::AliasExists,
+                "An account with the given email already exists.",
             ),
             StoreError::Backend(detail) => crate::CoreError::internal(detail),
         }
@@ -42,7 +52,7 @@ pub struct StoredClient {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: UserStore + Send + Sync + 'static {
     /// Which backend this is, for logs and the health endpoint.
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for health checks.
@@ -69,6 +79,8 @@ pub trait Store: Send + Sync + 'static {
     async fn create_client(&self, client: &StoredClient) -> StoreResult<()>;
     async fn get_client(&self, pool_id: &str, client_id: &str)
     -> StoreResult<Option<StoredClient>>;
+    /// Client ids are unique across pools; the client-id-only operations start here.
+    async fn get_client_by_id(&self, client_id: &str) -> StoreResult<Option<StoredClient>>;
     /// Replaces settings and secret; false when the client does not exist.
     async fn update_client(&self, client: &StoredClient) -> StoreResult<bool>;
     async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool>;
@@ -79,6 +91,122 @@ pub trait Store: Send + Sync + 'static {
         after: Option<&str>,
         limit: usize,
     ) -> StoreResult<Vec<StoredClient>>;
+}
+
+/// Users, groups, codes and the outbox.
+#[async_trait]
+pub trait UserStore: Send + Sync + 'static {
+    /// `Conflict` if the username (or sub) is taken, `AliasTaken` if an alias is.
+    async fn create_user(&self, user: &User) -> StoreResult<()>;
+    async fn get_user(&self, pool_id: &str, username_key: &str) -> StoreResult<Option<User>>;
+    async fn get_user_by_sub(&self, pool_id: &str, sub: &str) -> StoreResult<Option<User>>;
+    /// `attribute` is `email`, `phone_number` or `preferred_username`; `key` normalised.
+    async fn get_user_by_alias(
+        &self,
+        pool_id: &str,
+        attribute: &str,
+        key: &str,
+    ) -> StoreResult<Option<User>>;
+    /// Replaces the row; false when it does not exist; `AliasTaken` on alias clash.
+    async fn update_user(&self, user: &User) -> StoreResult<bool>;
+    /// Deletes the user, its codes and group memberships.
+    async fn delete_user(&self, pool_id: &str, username_key: &str) -> StoreResult<bool>;
+    /// Users ordered by username key, after `after`, optionally filtered.
+    async fn list_users(
+        &self,
+        pool_id: &str,
+        filter: Option<&UserFilter>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<User>>;
+
+    /// Replaces the user's outstanding code for that purpose.
+    async fn put_code(
+        &self,
+        pool_id: &str,
+        username_key: &str,
+        purpose: CodePurpose,
+        code: &StoredCode,
+    ) -> StoreResult<()>;
+    async fn get_code(
+        &self,
+        pool_id: &str,
+        username_key: &str,
+        purpose: CodePurpose,
+    ) -> StoreResult<Option<StoredCode>>;
+    async fn delete_code(
+        &self,
+        pool_id: &str,
+        username_key: &str,
+        purpose: CodePurpose,
+    ) -> StoreResult<()>;
+    /// Counts a wrong attempt; returns the new count.
+    async fn bump_code_attempts(
+        &self,
+        pool_id: &str,
+        username_key: &str,
+        purpose: CodePurpose,
+    ) -> StoreResult<i64>;
+
+    /// `Conflict` if the name is taken.
+    async fn create_group(&self, group: &Group) -> StoreResult<()>;
+    async fn get_group(&self, pool_id: &str, name: &str) -> StoreResult<Option<Group>>;
+    async fn update_group(&self, group: &Group) -> StoreResult<bool>;
+    async fn delete_group(&self, pool_id: &str, name: &str) -> StoreResult<bool>;
+    async fn list_groups(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<Group>>;
+    /// Idempotent.
+    async fn add_user_to_group(
+        &self,
+        pool_id: &str,
+        username_key: &str,
+        group: &str,
+    ) -> StoreResult<()>;
+    async fn remove_user_from_group(
+        &self,
+        pool_id: &str,
+        username_key: &str,
+        group: &str,
+    ) -> StoreResult<()>;
+    async fn groups_for_user(
+        &self,
+        pool_id: &str,
+        username_key: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<Group>>;
+    async fn users_in_group(
+        &self,
+        pool_id: &str,
+        group: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<User>>;
+
+    async fn outbox_put(&self, message: &Message) -> StoreResult<()>;
+    /// Newest first; all pools when `pool_id` is None.
+    async fn outbox_list(
+        &self,
+        pool_id: Option<&str>,
+        username: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<Message>>;
+}
+
+/// Failure to hand a message to its transport.
+#[derive(Debug, thiserror::Error)]
+#[error("delivery failed: {0}")]
+pub struct DeliveryError(pub String);
+
+/// A transport for one channel (SMTP for email, a webhook for SMS, ...).
+#[async_trait]
+pub trait MessageSender: Send + Sync + 'static {
+    fn name(&self) -> &'static str;
+    async fn send(&self, message: &Message) -> Result<(), DeliveryError>;
 }
 
 /// Time comes from here, never from the system clock directly, so expiry is testable.

@@ -1,6 +1,7 @@
 //! The domain façade the protocol adapters call: one value holding the ports,
 //! the master key and the server identity (region, account, issuer base).
 
+use crate::delivery::Delivery;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{KeyPurpose, StoredKey, UserPool};
 use crate::ports::{Clock, Store};
@@ -36,6 +37,7 @@ pub struct Cognate {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) master: Arc<MasterKey>,
     pub(crate) identity: ServerIdentity,
+    pub(crate) delivery: Delivery,
     keys: RwLock<HashMap<String, Arc<PoolKeys>>>,
 }
 
@@ -54,8 +56,15 @@ impl Cognate {
             clock,
             master: Arc::new(master),
             identity,
+            delivery: Delivery::default(),
             keys: RwLock::new(HashMap::new()),
         }
+    }
+
+    /// Sets the message transports (email, SMS); unset channels use the outbox.
+    pub fn with_delivery(mut self, delivery: Delivery) -> Self {
+        self.delivery = delivery;
+        self
     }
 
     pub fn identity(&self) -> &ServerIdentity {

@@ -16,6 +16,7 @@ pub mod random;
 pub mod seal;
 pub mod secret_hash;
 pub mod sigv4;
+pub mod srp;
 
 pub use error::CryptoError;
 pub use keys::RsaSigningKey;

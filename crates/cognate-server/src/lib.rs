@@ -120,13 +120,21 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
             "no admin credentials configured: admin operations are open to anyone who can reach this loopback address"
         );
     }
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("could not listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
     let db = database(&config);
     let store = cognate_store::open(&db).await?;
     tracing::info!(storage = store.backend(), "storage ready");
     let identity = ServerIdentity {
         region: config.region.clone(),
         account_id: config.account_id.clone(),
-        public_base_url: config.public_url(),
+        // Port 0 binds a free port: the issuer names the one actually bound.
+        public_base_url: config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}")),
     };
     let core = Arc::new(Cognate::new(
         store,
@@ -142,10 +150,6 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context("applying the declared pools and clients")?;
 
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("could not listen on {}", config.listen))?;
-    let addr = listener.local_addr()?;
     let state = AppState {
         core: core.clone(),
         admin: Arc::new(admin),

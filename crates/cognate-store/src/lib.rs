@@ -88,7 +88,19 @@ pub async fn open_postgres(url: &str) -> Result<PgStore, OpenError> {
 
 pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict,
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            // PostgreSQL names the index; SQLite names the columns in its message.
+            let what = format!("{} {}", d.constraint().unwrap_or_default(), d.message());
+            if what.contains("alias_email") {
+                StoreError::AliasTaken("email")
+            } else if what.contains("alias_phone") {
+                StoreError::AliasTaken("phone_number")
+            } else if what.contains("alias_preferred") {
+                StoreError::AliasTaken("preferred_username")
+            } else {
+                StoreError::Conflict
+            }
+        }
         _ => StoreError::Backend(e.to_string()),
     }
 }

@@ -2,9 +2,62 @@
 
 use crate::map_err;
 use async_trait::async_trait;
-use cognate_core::model::{KeyPurpose, StoredKey, UserPool};
-use cognate_core::ports::{Store, StoreError, StoreResult, StoredClient};
-use sqlx::Row;
+use cognate_core::model::{
+    Channel, CodePurpose, Group, KeyPurpose, Message, PasswordRecord, SearchAttribute, StoredCode,
+    StoredKey, User, UserFilter, UserPool, UserState,
+};
+use cognate_core::ports::{Store, StoreError, StoreResult, StoredClient, UserStore};
+use serde::{Deserialize, Serialize};
+use sqlx::{AssertSqlSafe, Row};
+use std::collections::BTreeMap;
+
+/// The part of a user row kept as one JSON document.
+#[derive(Serialize, Deserialize)]
+struct UserDoc {
+    attributes: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    password: Option<PasswordRecord>,
+    #[serde(default)]
+    state: UserState,
+}
+
+const USER_COLUMNS: &str = "pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at";
+
+fn search_column(a: SearchAttribute) -> &'static str {
+    match a {
+        SearchAttribute::Username => "username_key",
+        SearchAttribute::Email => "email",
+        SearchAttribute::PhoneNumber => "phone_number",
+        SearchAttribute::Name => "name",
+        SearchAttribute::GivenName => "given_name",
+        SearchAttribute::FamilyName => "family_name",
+        SearchAttribute::PreferredUsername => "preferred_username",
+        SearchAttribute::UserStatus => "status",
+        SearchAttribute::Status => "enabled",
+        SearchAttribute::Sub => "sub",
+    }
+}
+
+/// The smallest string greater than every string starting with `prefix`
+/// (byte order), for index-friendly prefix ranges.
+fn prefix_end(prefix: &str) -> String {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        if let Some(next) = char::from_u32(last as u32 + 1) {
+            chars.push(next);
+            return chars.into_iter().collect();
+        }
+    }
+    "\u{10FFFF}".to_string()
+}
+
+fn filter_value(f: &UserFilter) -> String {
+    match f.attribute {
+        // cognito-compat: `status = "Enabled"` / `"Disabled"`.
+        SearchAttribute::Status => (f.value == "Enabled").to_string(),
+        _ => f.value.clone(),
+    }
+}
 
 fn to_json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Backend(format!("encode: {e}")))
@@ -38,6 +91,423 @@ macro_rules! sql_store {
                     last_modified_date: row.try_get("updated_at").map_err(map_err)?,
                     settings: from_json(&row.try_get::<String, _>("doc").map_err(map_err)?)?,
                 })
+            }
+        }
+
+
+        impl $name {
+            fn user_from_row(row: &$row) -> StoreResult<User> {
+                let doc: UserDoc = from_json(&row.try_get::<String, _>("doc").map_err(map_err)?)?;
+                let enabled: String = row.try_get("enabled").map_err(map_err)?;
+                Ok(User {
+                    pool_id: row.try_get("pool_id").map_err(map_err)?,
+                    username_key: row.try_get("username_key").map_err(map_err)?,
+                    username: row.try_get("username").map_err(map_err)?,
+                    sub: row.try_get("sub").map_err(map_err)?,
+                    status: row.try_get("status").map_err(map_err)?,
+                    enabled: enabled == "true",
+                    aliases: cognate_core::model::AliasKeys {
+                        email: row.try_get("alias_email").map_err(map_err)?,
+                        phone_number: row.try_get("alias_phone").map_err(map_err)?,
+                        preferred_username: row.try_get("alias_preferred").map_err(map_err)?,
+                    },
+                    attributes: doc.attributes,
+                    password: doc.password,
+                    state: doc.state,
+                    created: row.try_get("created_at").map_err(map_err)?,
+                    modified: row.try_get("updated_at").map_err(map_err)?,
+                })
+            }
+
+            fn group_from_row(row: &$row) -> StoreResult<Group> {
+                Ok(Group {
+                    pool_id: row.try_get("pool_id").map_err(map_err)?,
+                    name: row.try_get("name").map_err(map_err)?,
+                    description: row.try_get("description").map_err(map_err)?,
+                    role_arn: row.try_get("role_arn").map_err(map_err)?,
+                    precedence: row.try_get("precedence").map_err(map_err)?,
+                    created: row.try_get("created_at").map_err(map_err)?,
+                    modified: row.try_get("updated_at").map_err(map_err)?,
+                })
+            }
+
+            async fn fetch_user(&self, sql: &'static str, a: &str, b: &str) -> StoreResult<Option<User>> {
+                let row = sqlx::query(sql).bind(a).bind(b).fetch_optional(&self.pool).await.map_err(map_err)?;
+                row.as_ref().map(Self::user_from_row).transpose()
+            }
+        }
+
+        #[async_trait]
+        impl UserStore for $name {
+            async fn create_user(&self, u: &User) -> StoreResult<()> {
+                let doc = to_json(&UserDoc { attributes: u.attributes.clone(), password: u.password.clone(), state: u.state.clone() })?;
+                let a = |k: &str| u.attributes.get(k).cloned();
+                sqlx::query(
+                    "INSERT INTO users (pool_id, username_key, username, sub, status, enabled, email, phone_number, name, given_name, family_name, preferred_username, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+                )
+                .bind(&u.pool_id)
+                .bind(&u.username_key)
+                .bind(&u.username)
+                .bind(&u.sub)
+                .bind(&u.status)
+                .bind(u.enabled.to_string())
+                .bind(a("email"))
+                .bind(a("phone_number"))
+                .bind(a("name"))
+                .bind(a("given_name"))
+                .bind(a("family_name"))
+                .bind(a("preferred_username"))
+                .bind(&u.aliases.email)
+                .bind(&u.aliases.phone_number)
+                .bind(&u.aliases.preferred_username)
+                .bind(doc)
+                .bind(u.created)
+                .bind(u.modified)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn get_user(&self, pool_id: &str, username_key: &str) -> StoreResult<Option<User>> {
+                self.fetch_user(
+                    "SELECT pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at FROM users WHERE pool_id = $1 AND username_key = $2",
+                    pool_id,
+                    username_key,
+                )
+                .await
+            }
+
+            async fn get_user_by_sub(&self, pool_id: &str, sub: &str) -> StoreResult<Option<User>> {
+                self.fetch_user(
+                    "SELECT pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at FROM users WHERE pool_id = $1 AND sub = $2",
+                    pool_id,
+                    sub,
+                )
+                .await
+            }
+
+            async fn get_user_by_alias(&self, pool_id: &str, attribute: &str, key: &str) -> StoreResult<Option<User>> {
+                let sql = match attribute {
+                    "email" => "SELECT pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at FROM users WHERE pool_id = $1 AND alias_email = $2",
+                    "phone_number" => "SELECT pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at FROM users WHERE pool_id = $1 AND alias_phone = $2",
+                    "preferred_username" => "SELECT pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at FROM users WHERE pool_id = $1 AND alias_preferred = $2",
+                    _ => return Ok(None),
+                };
+                self.fetch_user(sql, pool_id, key).await
+            }
+
+            async fn update_user(&self, u: &User) -> StoreResult<bool> {
+                let doc = to_json(&UserDoc { attributes: u.attributes.clone(), password: u.password.clone(), state: u.state.clone() })?;
+                let a = |k: &str| u.attributes.get(k).cloned();
+                let r = sqlx::query(
+                    "UPDATE users SET status = $3, enabled = $4, email = $5, phone_number = $6, name = $7, given_name = $8, family_name = $9, preferred_username = $10, \
+                     alias_email = $11, alias_phone = $12, alias_preferred = $13, doc = $14, updated_at = $15 WHERE pool_id = $1 AND username_key = $2",
+                )
+                .bind(&u.pool_id)
+                .bind(&u.username_key)
+                .bind(&u.status)
+                .bind(u.enabled.to_string())
+                .bind(a("email"))
+                .bind(a("phone_number"))
+                .bind(a("name"))
+                .bind(a("given_name"))
+                .bind(a("family_name"))
+                .bind(a("preferred_username"))
+                .bind(&u.aliases.email)
+                .bind(&u.aliases.phone_number)
+                .bind(&u.aliases.preferred_username)
+                .bind(doc)
+                .bind(u.modified)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn delete_user(&self, pool_id: &str, username_key: &str) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                for statement in [
+                    "DELETE FROM user_codes WHERE pool_id = $1 AND username_key = $2",
+                    "DELETE FROM group_members WHERE pool_id = $1 AND username_key = $2",
+                ] {
+                    sqlx::query(statement).bind(pool_id).bind(username_key).execute(&mut *tx).await.map_err(map_err)?;
+                }
+                let r = sqlx::query("DELETE FROM users WHERE pool_id = $1 AND username_key = $2")
+                    .bind(pool_id)
+                    .bind(username_key)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn list_users(&self, pool_id: &str, filter: Option<&UserFilter>, after: Option<&str>, limit: usize) -> StoreResult<Vec<User>> {
+                let rows = match filter {
+                    None => sqlx::query(
+                        "SELECT pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at FROM users WHERE pool_id = $1 AND username_key > $2 ORDER BY username_key LIMIT $3",
+                    )
+                    .bind(pool_id)
+                    .bind(after.unwrap_or(""))
+                    .bind(limit as i64)
+                    .fetch_all(&self.pool)
+                    .await,
+                    Some(f) => {
+                        // The column comes from a closed list, never from the request.
+                        let col = search_column(f.attribute);
+                        let value = filter_value(f);
+                        if f.prefix {
+                            let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE pool_id = $1 AND {col} >= $2 AND {col} < $3 AND username_key > $4 ORDER BY username_key LIMIT $5");
+                            sqlx::query(AssertSqlSafe(sql))
+                                .bind(pool_id)
+                                .bind(value.clone())
+                                .bind(prefix_end(&value))
+                                .bind(after.unwrap_or(""))
+                                .bind(limit as i64)
+                                .fetch_all(&self.pool)
+                                .await
+                        } else {
+                            let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE pool_id = $1 AND {col} = $2 AND username_key > $3 ORDER BY username_key LIMIT $4");
+                            sqlx::query(AssertSqlSafe(sql))
+                                .bind(pool_id)
+                                .bind(value)
+                                .bind(after.unwrap_or(""))
+                                .bind(limit as i64)
+                                .fetch_all(&self.pool)
+                                .await
+                        }
+                    }
+                }
+                .map_err(map_err)?;
+                rows.iter().map(Self::user_from_row).collect()
+            }
+
+            async fn put_code(&self, pool_id: &str, username_key: &str, purpose: CodePurpose, code: &StoredCode) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO user_codes (pool_id, username_key, purpose, code_hash, expires_at, attempts) VALUES ($1, $2, $3, $4, $5, 0) \
+                     ON CONFLICT (pool_id, username_key, purpose) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at, attempts = 0",
+                )
+                .bind(pool_id)
+                .bind(username_key)
+                .bind(purpose.as_str())
+                .bind(&code.code_hash)
+                .bind(code.expires_at)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn get_code(&self, pool_id: &str, username_key: &str, purpose: CodePurpose) -> StoreResult<Option<StoredCode>> {
+                let row = sqlx::query("SELECT code_hash, expires_at, attempts FROM user_codes WHERE pool_id = $1 AND username_key = $2 AND purpose = $3")
+                    .bind(pool_id)
+                    .bind(username_key)
+                    .bind(purpose.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                row.map(|r| {
+                    Ok(StoredCode {
+                        code_hash: r.try_get("code_hash").map_err(map_err)?,
+                        expires_at: r.try_get("expires_at").map_err(map_err)?,
+                        attempts: r.try_get("attempts").map_err(map_err)?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn delete_code(&self, pool_id: &str, username_key: &str, purpose: CodePurpose) -> StoreResult<()> {
+                sqlx::query("DELETE FROM user_codes WHERE pool_id = $1 AND username_key = $2 AND purpose = $3")
+                    .bind(pool_id)
+                    .bind(username_key)
+                    .bind(purpose.as_str())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn bump_code_attempts(&self, pool_id: &str, username_key: &str, purpose: CodePurpose) -> StoreResult<i64> {
+                let n: Option<i64> = sqlx::query_scalar(
+                    "UPDATE user_codes SET attempts = attempts + 1 WHERE pool_id = $1 AND username_key = $2 AND purpose = $3 RETURNING attempts",
+                )
+                .bind(pool_id)
+                .bind(username_key)
+                .bind(purpose.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(n.unwrap_or(i64::MAX))
+            }
+
+            async fn create_group(&self, g: &Group) -> StoreResult<()> {
+                sqlx::query("INSERT INTO user_groups (pool_id, name, description, role_arn, precedence, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(&g.pool_id)
+                    .bind(&g.name)
+                    .bind(&g.description)
+                    .bind(&g.role_arn)
+                    .bind(g.precedence)
+                    .bind(g.created)
+                    .bind(g.modified)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn get_group(&self, pool_id: &str, name: &str) -> StoreResult<Option<Group>> {
+                let row = sqlx::query("SELECT pool_id, name, description, role_arn, precedence, created_at, updated_at FROM user_groups WHERE pool_id = $1 AND name = $2")
+                    .bind(pool_id)
+                    .bind(name)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(Self::group_from_row).transpose()
+            }
+
+            async fn update_group(&self, g: &Group) -> StoreResult<bool> {
+                let r = sqlx::query("UPDATE user_groups SET description = $3, role_arn = $4, precedence = $5, updated_at = $6 WHERE pool_id = $1 AND name = $2")
+                    .bind(&g.pool_id)
+                    .bind(&g.name)
+                    .bind(&g.description)
+                    .bind(&g.role_arn)
+                    .bind(g.precedence)
+                    .bind(g.modified)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn delete_group(&self, pool_id: &str, name: &str) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                sqlx::query("DELETE FROM group_members WHERE pool_id = $1 AND group_name = $2")
+                    .bind(pool_id)
+                    .bind(name)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                let r = sqlx::query("DELETE FROM user_groups WHERE pool_id = $1 AND name = $2")
+                    .bind(pool_id)
+                    .bind(name)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn list_groups(&self, pool_id: &str, after: Option<&str>, limit: usize) -> StoreResult<Vec<Group>> {
+                let rows = sqlx::query("SELECT pool_id, name, description, role_arn, precedence, created_at, updated_at FROM user_groups WHERE pool_id = $1 AND name > $2 ORDER BY name LIMIT $3")
+                    .bind(pool_id)
+                    .bind(after.unwrap_or(""))
+                    .bind(limit as i64)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(Self::group_from_row).collect()
+            }
+
+            async fn add_user_to_group(&self, pool_id: &str, username_key: &str, group: &str) -> StoreResult<()> {
+                sqlx::query("INSERT INTO group_members (pool_id, group_name, username_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                    .bind(pool_id)
+                    .bind(group)
+                    .bind(username_key)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn remove_user_from_group(&self, pool_id: &str, username_key: &str, group: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM group_members WHERE pool_id = $1 AND group_name = $2 AND username_key = $3")
+                    .bind(pool_id)
+                    .bind(group)
+                    .bind(username_key)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn groups_for_user(&self, pool_id: &str, username_key: &str, after: Option<&str>, limit: usize) -> StoreResult<Vec<Group>> {
+                let rows = sqlx::query(
+                    "SELECT g.pool_id, g.name, g.description, g.role_arn, g.precedence, g.created_at, g.updated_at FROM group_members m \
+                     JOIN user_groups g ON g.pool_id = m.pool_id AND g.name = m.group_name \
+                     WHERE m.pool_id = $1 AND m.username_key = $2 AND m.group_name > $3 ORDER BY m.group_name LIMIT $4",
+                )
+                .bind(pool_id)
+                .bind(username_key)
+                .bind(after.unwrap_or(""))
+                .bind(limit as i64)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                rows.iter().map(Self::group_from_row).collect()
+            }
+
+            async fn users_in_group(&self, pool_id: &str, group: &str, after: Option<&str>, limit: usize) -> StoreResult<Vec<User>> {
+                let rows = sqlx::query(
+                    "SELECT u.pool_id, u.username_key, u.username, u.sub, u.status, u.enabled, u.alias_email, u.alias_phone, u.alias_preferred, u.doc, u.created_at, u.updated_at \
+                     FROM group_members m JOIN users u ON u.pool_id = m.pool_id AND u.username_key = m.username_key \
+                     WHERE m.pool_id = $1 AND m.group_name = $2 AND m.username_key > $3 ORDER BY m.username_key LIMIT $4",
+                )
+                .bind(pool_id)
+                .bind(group)
+                .bind(after.unwrap_or(""))
+                .bind(limit as i64)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                rows.iter().map(Self::user_from_row).collect()
+            }
+
+            async fn outbox_put(&self, m: &Message) -> StoreResult<()> {
+                sqlx::query("INSERT INTO outbox (id, pool_id, username, channel, destination, subject, body, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                    .bind(&m.id)
+                    .bind(&m.pool_id)
+                    .bind(&m.username)
+                    .bind(m.channel.as_str())
+                    .bind(&m.destination)
+                    .bind(&m.subject)
+                    .bind(&m.body)
+                    .bind(&m.reason)
+                    .bind(m.created)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn outbox_list(&self, pool_id: Option<&str>, username: Option<&str>, limit: usize) -> StoreResult<Vec<Message>> {
+                let rows = sqlx::query(
+                    "SELECT id, pool_id, username, channel, destination, subject, body, reason, created_at FROM outbox \
+                     WHERE ($1 = '' OR pool_id = $1) AND ($2 = '' OR username = $2) ORDER BY created_at DESC, id DESC LIMIT $3",
+                )
+                .bind(pool_id.unwrap_or(""))
+                .bind(username.unwrap_or(""))
+                .bind(limit as i64)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        let channel: String = r.try_get("channel").map_err(map_err)?;
+                        Ok(Message {
+                            id: r.try_get("id").map_err(map_err)?,
+                            pool_id: r.try_get("pool_id").map_err(map_err)?,
+                            username: r.try_get("username").map_err(map_err)?,
+                            channel: if channel == "SMS" { Channel::Sms } else { Channel::Email },
+                            destination: r.try_get("destination").map_err(map_err)?,
+                            subject: r.try_get("subject").map_err(map_err)?,
+                            body: r.try_get("body").map_err(map_err)?,
+                            reason: r.try_get("reason").map_err(map_err)?,
+                            created: r.try_get("created_at").map_err(map_err)?,
+                        })
+                    })
+                    .collect()
             }
         }
 
@@ -119,6 +589,11 @@ macro_rules! sql_store {
                 for statement in [
                     "DELETE FROM pool_keys WHERE pool_id = $1",
                     "DELETE FROM user_pool_clients WHERE pool_id = $1",
+                    "DELETE FROM user_codes WHERE pool_id = $1",
+                    "DELETE FROM group_members WHERE pool_id = $1",
+                    "DELETE FROM users WHERE pool_id = $1",
+                    "DELETE FROM user_groups WHERE pool_id = $1",
+                    "DELETE FROM outbox WHERE pool_id = $1",
                 ] {
                     sqlx::query(statement)
                         .bind(pool_id)
@@ -170,9 +645,12 @@ macro_rules! sql_store {
                     .collect()
             }
 
-            async fn count_users(&self, _pool_id: &str) -> StoreResult<i64> {
-                // Users arrive with the user directory; until then a pool holds none.
-                Ok(0)
+            async fn count_users(&self, pool_id: &str) -> StoreResult<i64> {
+                sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE pool_id = $1")
+                    .bind(pool_id)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(map_err)
             }
 
             async fn create_client(&self, c: &StoredClient) -> StoreResult<()> {
@@ -196,6 +674,17 @@ macro_rules! sql_store {
                     "SELECT client_id, pool_id, doc, sealed_secret, created_at, updated_at FROM user_pool_clients WHERE pool_id = $1 AND client_id = $2",
                 )
                 .bind(pool_id)
+                .bind(client_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err)?;
+                row.as_ref().map(Self::client_from_row).transpose()
+            }
+
+            async fn get_client_by_id(&self, client_id: &str) -> StoreResult<Option<StoredClient>> {
+                let row = sqlx::query(
+                    "SELECT client_id, pool_id, doc, sealed_secret, created_at, updated_at FROM user_pool_clients WHERE client_id = $1",
+                )
                 .bind(client_id)
                 .fetch_optional(&self.pool)
                 .await

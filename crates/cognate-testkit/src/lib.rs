@@ -8,6 +8,8 @@ use cognate_server::{Config, RunningServer};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+pub mod smtp_sink;
+
 pub const ACCESS_KEY_ID: &str = "AKIDCOGNATETEST0001";
 pub const SECRET_ACCESS_KEY: &str = "cognate-test-secret-access-key-0001";
 
@@ -27,8 +29,24 @@ pub fn pg_url() -> Option<String> {
 /// Creates a fresh schema and returns a URL that selects it.
 pub async fn fresh_pg_schema(base: &str) -> anyhow::Result<String> {
     use sqlx::Connection;
-    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let schema = format!("t_{now}_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     let mut conn = sqlx::PgConnection::connect(base).await?;
+    // Schemas of earlier runs (named t_<unix time>_...) are dropped after an hour.
+    let old: Vec<String> = sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 't\\_%'")
+        .fetch_all(&mut conn)
+        .await?;
+    for name in old {
+        let created = name.split('_').nth(1).and_then(|t| t.parse::<u64>().ok());
+        if created.is_some_and(|t| t + 3600 < now) {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")))
+                .execute(&mut conn)
+                .await?;
+        }
+    }
     sqlx::query(&format!("CREATE SCHEMA {schema}"))
         .execute(&mut conn)
         .await?;

@@ -1,1 +1,234 @@
 //! The one integration-test binary: real servers, real SDK clients.
+//!
+//! Every test starts its own server (fresh SQLite directory or fresh PostgreSQL
+//! schema) and runs once per backend; none depends on another's state. The SDK
+//! sends whatever it can; the helpers here send what it can not (malformed or
+//! unsigned bodies, signatures made at another time).
+
+use aws_credential_types::Credentials;
+use aws_sdk_cognitoidentityprovider as idp;
+use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
+pub use cognate_testkit::{ACCESS_KEY_ID, Backend, SECRET_ACCESS_KEY, TestServer, both};
+use serde_json::Value;
+use std::time::SystemTime;
+
+/// Like `both!`, but hands the body a [`Backend`] so it can start (and restart)
+/// servers with its own configuration.
+macro_rules! each_backend {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)(cognate_testkit::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($body)(cognate_testkit::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
+mod bootstrap;
+mod clients;
+mod pools;
+mod protocol;
+mod restart;
+mod sigv4;
+
+pub const IDP: &str = "AWSCognitoIdentityProviderService";
+
+/// `AWSCognitoIdentityProviderService.<op>`.
+pub fn target(op: &str) -> String {
+    format!("{IDP}.{op}")
+}
+
+/// A raw HTTP answer, body kept as text so tests can compare bytes.
+#[derive(Debug)]
+pub struct Raw {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Raw {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", self.text))
+    }
+    /// The `__type` of an error body.
+    pub fn error_type(&self) -> String {
+        self.json()["__type"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+    pub fn message(&self) -> String {
+        self.json()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+async fn into_raw(resp: reqwest::Response) -> Raw {
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.unwrap_or_default();
+    Raw {
+        status,
+        headers,
+        text,
+    }
+}
+
+/// How to sign a raw request.
+pub struct Signer<'a> {
+    pub key: &'a str,
+    pub secret: &'a str,
+    pub region: &'a str,
+    pub time: SystemTime,
+}
+
+impl Signer<'_> {
+    /// The test admin key, now, in us-east-1.
+    pub fn admin() -> Signer<'static> {
+        Signer {
+            key: ACCESS_KEY_ID,
+            secret: SECRET_ACCESS_KEY,
+            region: "us-east-1",
+            time: SystemTime::now(),
+        }
+    }
+}
+
+/// POSTs an awsJson request, signed the way the SDK signs (host, content-type,
+/// x-amz-target and x-amz-date under the signature) when `signer` is given.
+pub async fn post(
+    ts: &TestServer,
+    target: &str,
+    body: impl Into<Vec<u8>>,
+    signer: Option<&Signer<'_>>,
+) -> Raw {
+    let body: Vec<u8> = body.into();
+    send(ts, target, body.clone(), signer.map(|s| (s, body))).await
+}
+
+/// Signs `signed_body` but sends `sent_body`.
+pub async fn post_tampered(
+    ts: &TestServer,
+    target: &str,
+    signed_body: impl Into<Vec<u8>>,
+    sent_body: impl Into<Vec<u8>>,
+    signer: &Signer<'_>,
+) -> Raw {
+    send(
+        ts,
+        target,
+        sent_body.into(),
+        Some((signer, signed_body.into())),
+    )
+    .await
+}
+
+async fn send(
+    ts: &TestServer,
+    target: &str,
+    body: Vec<u8>,
+    signing: Option<(&Signer<'_>, Vec<u8>)>,
+) -> Raw {
+    let url = format!("{}/", ts.url());
+    let host = ts.server.addr.to_string();
+    let mut headers: Vec<(String, String)> = vec![
+        ("host".into(), host),
+        (
+            "content-type".into(),
+            "application/x-amz-json-1.1".to_string(),
+        ),
+        ("x-amz-target".into(), target.to_string()),
+    ];
+    if let Some((s, signed_body)) = signing {
+        use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+        use aws_smithy_runtime_api::client::identity::Identity;
+        let identity: Identity = Credentials::new(s.key, s.secret, None, None, "raw").into();
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region(s.region)
+            .name("cognito-idp")
+            .time(s.time)
+            .settings(SigningSettings::default())
+            .build()
+            .expect("signing params")
+            .into();
+        let signable = SignableRequest::new(
+            "POST",
+            url.as_str(),
+            headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            SignableBody::Bytes(&signed_body),
+        )
+        .expect("signable request");
+        let (instructions, _) = sign(signable, &params).expect("signing").into_parts();
+        let extra: Vec<(String, String)> = instructions
+            .headers()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        headers.extend(extra);
+    }
+    let mut req = reqwest::Client::new().post(&url).body(body);
+    for (k, v) in &headers {
+        if k != "host" {
+            req = req.header(k, v);
+        }
+    }
+    into_raw(req.send().await.expect("request failed")).await
+}
+
+/// A request signed with the test admin key, now.
+pub async fn signed(ts: &TestServer, op: &str, body: &Value) -> Raw {
+    post(ts, &target(op), body.to_string(), Some(&Signer::admin())).await
+}
+
+/// A request without any signature.
+pub async fn unsigned(ts: &TestServer, op: &str, body: impl Into<Vec<u8>>) -> Raw {
+    post(ts, &target(op), body, None).await
+}
+
+/// GET a path of the server as text.
+pub async fn get(ts: &TestServer, path: &str) -> Raw {
+    into_raw(
+        reqwest::get(format!("{}{path}", ts.url()))
+            .await
+            .expect("GET failed"),
+    )
+    .await
+}
+
+/// The wire name of a service error (`InvalidParameterException`, ...).
+pub fn code<E: ProvideErrorMetadata>(e: &E) -> String {
+    e.code().unwrap_or("<no code>").to_string()
+}
+
+/// Creates a pool with nothing but a name; returns its id.
+pub async fn new_pool(c: &idp::Client, name: &str) -> String {
+    c.create_user_pool()
+        .pool_name(name)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateUserPool {name}: {e:?}"))
+        .user_pool()
+        .and_then(|p| p.id())
+        .expect("pool id")
+        .to_string()
+}
+
+/// `<region>_` followed by nine ASCII letters and digits, as Cognito's pool ids are.
+pub fn is_pool_id(id: &str, region: &str) -> bool {
+    id.strip_prefix(region)
+        .and_then(|rest| rest.strip_prefix('_'))
+        .is_some_and(|rest| rest.len() == 9 && rest.chars().all(|c| c.is_ascii_alphanumeric()))
+}

@@ -1,0 +1,663 @@
+//! The storage conformance suite: one set of checks, written against the
+//! `Store` port, run on SQLite and on PostgreSQL. Each check gets a fresh
+//! database (a temporary SQLite directory, or a new PostgreSQL schema).
+//!
+//! PostgreSQL runs when `COGNATE_TEST_PG_URL` is set; otherwise its half says
+//! "skipped" and passes.
+
+use cognate_core::model::{
+    ClientSettings, KeyPurpose, PasswordPolicy, Policies, PoolSettings, SchemaAttribute, StoredKey,
+    TokenValidityUnits, UserPool, UsernameConfiguration,
+};
+use cognate_core::ports::{Store, StoreError, StoredClient};
+use std::collections::BTreeMap;
+
+// ---------------------------------------------------------------------------
+// Fixtures
+// ---------------------------------------------------------------------------
+
+fn pool(id: &str, name: &str) -> UserPool {
+    let mut tags = BTreeMap::new();
+    tags.insert("team".to_string(), "identity".to_string());
+    UserPool {
+        id: id.to_string(),
+        name: name.to_string(),
+        arn: format!("arn:aws:cognito-idp:us-east-1:000000000000:userpool/{id}"),
+        creation_date: 1_700_000_000.125,
+        last_modified_date: 1_700_000_001.5,
+        schema_attributes: vec![
+            SchemaAttribute {
+                name: Some("sub".into()),
+                attribute_data_type: Some("String".into()),
+                mutable: Some(false),
+                required: Some(true),
+                ..Default::default()
+            },
+            SchemaAttribute {
+                name: Some("custom:tier".into()),
+                attribute_data_type: Some("String".into()),
+                mutable: Some(true),
+                required: Some(false),
+                ..Default::default()
+            },
+        ],
+        username_attributes: vec![],
+        alias_attributes: vec!["email".into()],
+        username_configuration: Some(UsernameConfiguration {
+            case_sensitive: false,
+        }),
+        settings: PoolSettings {
+            policies: Some(Policies {
+                password_policy: Some(PasswordPolicy {
+                    minimum_length: Some(12),
+                    require_symbols: Some(false),
+                    ..Default::default()
+                }),
+                sign_in_policy: None,
+            }),
+            auto_verified_attributes: vec!["email".into()],
+            mfa_configuration: Some("OFF".into()),
+            user_pool_tags: tags,
+            deletion_protection: Some("INACTIVE".into()),
+            ..Default::default()
+        },
+    }
+}
+
+fn key(pool_id: &str, kid: &str, purpose: KeyPurpose, created_at: f64) -> StoredKey {
+    StoredKey {
+        pool_id: pool_id.to_string(),
+        kid: kid.to_string(),
+        purpose,
+        // Arbitrary bytes, including NUL and high bytes, must survive unchanged.
+        sealed_private_key: vec![0, 1, 2, 0xfe, 0xff, kid.len() as u8, 0x80, 0],
+        created_at,
+    }
+}
+
+fn keys(pool_id: &str) -> Vec<StoredKey> {
+    vec![
+        key(pool_id, &format!("{pool_id}-id"), KeyPurpose::IdToken, 10.0),
+        key(
+            pool_id,
+            &format!("{pool_id}-access"),
+            KeyPurpose::AccessToken,
+            11.0,
+        ),
+    ]
+}
+
+fn client(pool_id: &str, client_id: &str, secret: Option<&[u8]>) -> StoredClient {
+    StoredClient {
+        pool_id: pool_id.to_string(),
+        client_id: client_id.to_string(),
+        sealed_secret: secret.map(<[u8]>::to_vec),
+        creation_date: 1_700_000_100.25,
+        last_modified_date: 1_700_000_100.25,
+        settings: ClientSettings {
+            client_name: format!("name of {client_id}"),
+            access_token_validity: Some(60),
+            id_token_validity: Some(60),
+            refresh_token_validity: Some(30),
+            token_validity_units: Some(TokenValidityUnits {
+                access_token: Some("minutes".into()),
+                id_token: Some("minutes".into()),
+                refresh_token: Some("days".into()),
+            }),
+            explicit_auth_flows: vec![
+                "ALLOW_REFRESH_TOKEN_AUTH".into(),
+                "ALLOW_USER_SRP_AUTH".into(),
+            ],
+            read_attributes: vec!["email".into(), "custom:tier".into()],
+            prevent_user_existence_errors: Some("ENABLED".into()),
+            enable_token_revocation: Some(true),
+            auth_session_validity: Some(3),
+            ..Default::default()
+        },
+    }
+}
+
+fn ids_of_pools(pools: &[UserPool]) -> Vec<&str> {
+    pools.iter().map(|p| p.id.as_str()).collect()
+}
+
+fn ids_of_clients(clients: &[StoredClient]) -> Vec<&str> {
+    clients.iter().map(|c| c.client_id.as_str()).collect()
+}
+
+// ---------------------------------------------------------------------------
+// The suite
+// ---------------------------------------------------------------------------
+
+async fn ping_and_backend(store: &dyn Store) {
+    store.ping().await.expect("ping");
+    assert!(
+        ["sqlite", "postgres"].contains(&store.backend()),
+        "backend name {}",
+        store.backend()
+    );
+}
+
+async fn meta_put_if_absent_and_get(store: &dyn Store) {
+    assert_eq!(store.meta_get("check").await.unwrap(), None);
+    assert!(store.meta_put_if_absent("check", "first").await.unwrap());
+    assert_eq!(
+        store.meta_get("check").await.unwrap().as_deref(),
+        Some("first")
+    );
+    // A second put under the same key neither inserts nor overwrites.
+    assert!(!store.meta_put_if_absent("check", "second").await.unwrap());
+    assert_eq!(
+        store.meta_get("check").await.unwrap().as_deref(),
+        Some("first")
+    );
+    // Keys are independent.
+    assert!(store.meta_put_if_absent("other", "x").await.unwrap());
+    assert_eq!(store.meta_get("other").await.unwrap().as_deref(), Some("x"));
+    assert_eq!(
+        store.meta_get("check").await.unwrap().as_deref(),
+        Some("first")
+    );
+}
+
+async fn create_and_get_pool(store: &dyn Store) {
+    let p = pool("us-east-1_AAAAAAAAA", "first");
+    store.create_pool(&p, &keys(&p.id)).await.unwrap();
+    let got = store.get_pool(&p.id).await.unwrap().expect("pool exists");
+    assert_eq!(got, p, "the pool document round-trips exactly");
+    assert_eq!(store.get_pool("us-east-1_ZZZZZZZZZ").await.unwrap(), None);
+    assert_eq!(store.count_users(&p.id).await.unwrap(), 0);
+}
+
+async fn duplicate_pool_is_conflict(store: &dyn Store) {
+    let p = pool("us-east-1_AAAAAAAAA", "first");
+    store.create_pool(&p, &keys(&p.id)).await.unwrap();
+    let again = pool("us-east-1_AAAAAAAAA", "second");
+    let other_keys = vec![key(&p.id, "other-kid", KeyPurpose::IdToken, 20.0)];
+    let err = store.create_pool(&again, &other_keys).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict), "got {err:?}");
+    // The first pool is untouched and the failed create left no keys behind.
+    assert_eq!(store.get_pool(&p.id).await.unwrap().unwrap().name, "first");
+    assert_eq!(store.pool_keys(&p.id).await.unwrap(), keys(&p.id));
+}
+
+async fn create_pool_is_atomic(store: &dyn Store) {
+    // Two keys with the same kid: the second insert fails, so nothing may remain.
+    let p = pool("us-east-1_BBBBBBBBB", "atomic");
+    let dup = vec![
+        key(&p.id, "same", KeyPurpose::IdToken, 1.0),
+        key(&p.id, "same", KeyPurpose::AccessToken, 2.0),
+    ];
+    let err = store.create_pool(&p, &dup).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict), "got {err:?}");
+    assert_eq!(store.get_pool(&p.id).await.unwrap(), None);
+    assert!(store.pool_keys(&p.id).await.unwrap().is_empty());
+    // The id is still free.
+    store.create_pool(&p, &keys(&p.id)).await.unwrap();
+    assert!(store.get_pool(&p.id).await.unwrap().is_some());
+}
+
+async fn update_pool(store: &dyn Store) {
+    let mut p = pool("us-east-1_AAAAAAAAA", "before");
+    store.create_pool(&p, &keys(&p.id)).await.unwrap();
+    p.name = "after".into();
+    p.last_modified_date = 1_800_000_000.75;
+    p.settings.deletion_protection = Some("ACTIVE".into());
+    p.settings.user_pool_tags.clear();
+    p.schema_attributes.push(SchemaAttribute {
+        name: Some("custom:added".into()),
+        attribute_data_type: Some("Number".into()),
+        ..Default::default()
+    });
+    assert!(store.update_pool(&p).await.unwrap());
+    assert_eq!(store.get_pool(&p.id).await.unwrap().unwrap(), p);
+    // Keys are not touched by an update.
+    assert_eq!(store.pool_keys(&p.id).await.unwrap(), keys(&p.id));
+
+    let missing = pool("us-east-1_NOTTHERE0", "missing");
+    assert!(!store.update_pool(&missing).await.unwrap());
+    assert_eq!(store.get_pool(&missing.id).await.unwrap(), None);
+}
+
+async fn delete_pool_cascades(store: &dyn Store) {
+    let p = pool("us-east-1_AAAAAAAAA", "doomed");
+    let keep = pool("us-east-1_KKKKKKKKK", "kept");
+    store.create_pool(&p, &keys(&p.id)).await.unwrap();
+    store.create_pool(&keep, &keys(&keep.id)).await.unwrap();
+    store
+        .create_client(&client(&p.id, "client1", Some(b"sealed")))
+        .await
+        .unwrap();
+    store
+        .create_client(&client(&p.id, "client2", None))
+        .await
+        .unwrap();
+    store
+        .create_client(&client(&keep.id, "client3", None))
+        .await
+        .unwrap();
+
+    assert!(store.delete_pool(&p.id).await.unwrap());
+    assert_eq!(store.get_pool(&p.id).await.unwrap(), None);
+    assert!(store.pool_keys(&p.id).await.unwrap().is_empty());
+    assert_eq!(store.get_client(&p.id, "client1").await.unwrap(), None);
+    assert!(
+        store
+            .list_clients(&p.id, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The client rows are really gone: their ids can be used again.
+    store
+        .create_client(&client(&keep.id, "client1", None))
+        .await
+        .unwrap();
+
+    // A second delete reports that nothing was there.
+    assert!(!store.delete_pool(&p.id).await.unwrap());
+    assert!(!store.delete_pool("us-east-1_NEVERWAS0").await.unwrap());
+
+    // The other pool keeps everything.
+    assert!(store.get_pool(&keep.id).await.unwrap().is_some());
+    assert_eq!(store.pool_keys(&keep.id).await.unwrap(), keys(&keep.id));
+    assert_eq!(
+        ids_of_clients(&store.list_clients(&keep.id, None, 10).await.unwrap()),
+        vec!["client1", "client3"]
+    );
+}
+
+async fn list_pools_orders_and_pages(store: &dyn Store) {
+    assert!(store.list_pools(None, 10).await.unwrap().is_empty());
+    // Created out of order; listed by id, compared byte by byte (upper case
+    // before lower case, whatever the database's collation).
+    let ids = [
+        "us-east-1_Ddddddddd",
+        "eu-west-1_Aaaaaaaaa",
+        "us-east-1_bbbbbbbbb",
+        "us-east-1_Bbbbbbbbb",
+        "us-east-1_Aaaaaaaaa",
+        "us-east-1_Ccccccccc",
+    ];
+    for id in ids {
+        store
+            .create_pool(&pool(id, &format!("pool {id}")), &keys(id))
+            .await
+            .unwrap();
+    }
+    let mut sorted: Vec<&str> = ids.to_vec();
+    sorted.sort_unstable();
+
+    let all = store.list_pools(None, 100).await.unwrap();
+    assert_eq!(ids_of_pools(&all), sorted);
+    assert_eq!(all[0], pool(sorted[0], &format!("pool {}", sorted[0])));
+
+    // Paging with `after` visits each pool exactly once, in order.
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let page = store.list_pools(after.as_deref(), 2).await.unwrap();
+        assert!(page.len() <= 2, "limit respected");
+        if page.is_empty() {
+            break;
+        }
+        pages += 1;
+        after = Some(page.last().unwrap().id.clone());
+        seen.extend(page.into_iter().map(|p| p.id));
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen, sorted);
+
+    // `after` is exclusive, and need not name an existing pool.
+    assert_eq!(
+        ids_of_pools(&store.list_pools(Some(sorted[2]), 10).await.unwrap()),
+        sorted[3..].to_vec()
+    );
+    assert_eq!(
+        ids_of_pools(&store.list_pools(Some("us-east-1_B"), 10).await.unwrap()),
+        vec![
+            "us-east-1_Bbbbbbbbb",
+            "us-east-1_Ccccccccc",
+            "us-east-1_Ddddddddd",
+            "us-east-1_bbbbbbbbb",
+        ]
+    );
+    assert!(
+        store
+            .list_pools(Some(sorted[5]), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn pool_keys_round_trip(store: &dyn Store) {
+    let p = pool("us-east-1_AAAAAAAAA", "keys");
+    // Given newest first; read back ordered by creation time.
+    let ks = vec![
+        key(&p.id, "kid-b", KeyPurpose::AccessToken, 200.5),
+        key(&p.id, "kid-a", KeyPurpose::IdToken, 100.25),
+    ];
+    store.create_pool(&p, &ks).await.unwrap();
+    let got = store.pool_keys(&p.id).await.unwrap();
+    assert_eq!(got, vec![ks[1].clone(), ks[0].clone()]);
+    assert_eq!(got[0].purpose, KeyPurpose::IdToken);
+    assert_eq!(got[1].purpose, KeyPurpose::AccessToken);
+    assert!(
+        store
+            .pool_keys("us-east-1_NOKEYS000")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn client_create_get_duplicate(store: &dyn Store) {
+    let p = pool("us-east-1_AAAAAAAAA", "clients");
+    let q = pool("us-east-1_QQQQQQQQQ", "other");
+    store.create_pool(&p, &keys(&p.id)).await.unwrap();
+    store.create_pool(&q, &keys(&q.id)).await.unwrap();
+
+    let public = client(&p.id, "public", None);
+    let secret_bytes: &[u8] = &[0, 255, 1, 254, b's', b'e', b'c', 0];
+    let confidential = client(&p.id, "confidential", Some(secret_bytes));
+    store.create_client(&public).await.unwrap();
+    store.create_client(&confidential).await.unwrap();
+
+    let got = store.get_client(&p.id, "public").await.unwrap().unwrap();
+    assert_eq!(got, public);
+    assert_eq!(got.sealed_secret, None);
+    let got = store
+        .get_client(&p.id, "confidential")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got, confidential);
+    assert_eq!(got.sealed_secret.as_deref(), Some(secret_bytes));
+
+    // Unknown id, or a known id asked for under another pool: nothing.
+    assert_eq!(store.get_client(&p.id, "nope").await.unwrap(), None);
+    assert_eq!(store.get_client(&q.id, "public").await.unwrap(), None);
+
+    // Client ids are unique across pools.
+    let err = store
+        .create_client(&client(&p.id, "public", Some(b"x")))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict), "got {err:?}");
+    let err = store
+        .create_client(&client(&q.id, "public", None))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict), "got {err:?}");
+    assert_eq!(
+        store.get_client(&p.id, "public").await.unwrap().unwrap(),
+        public
+    );
+}
+
+async fn client_update(store: &dyn Store) {
+    let p = pool("us-east-1_AAAAAAAAA", "clients");
+    store.create_pool(&p, &keys(&p.id)).await.unwrap();
+    let mut c = client(&p.id, "c1", None);
+    store.create_client(&c).await.unwrap();
+
+    // None -> Some secret, new settings.
+    c.sealed_secret = Some(vec![9, 8, 7]);
+    c.settings.client_name = "renamed".into();
+    c.settings.read_attributes.clear();
+    c.settings.callback_urls = vec!["https://app.example.com/cb".into()];
+    c.last_modified_date = 1_800_000_000.5;
+    assert!(store.update_client(&c).await.unwrap());
+    let got = store.get_client(&p.id, "c1").await.unwrap().unwrap();
+    assert_eq!(got, c);
+    // The creation date is not the update's to change.
+    assert_eq!(got.creation_date, 1_700_000_100.25);
+
+    // Some -> None secret.
+    c.sealed_secret = None;
+    assert!(store.update_client(&c).await.unwrap());
+    assert_eq!(
+        store
+            .get_client(&p.id, "c1")
+            .await
+            .unwrap()
+            .unwrap()
+            .sealed_secret,
+        None
+    );
+
+    // Unknown client, or the right id under the wrong pool: false, nothing created.
+    let ghost = client(&p.id, "ghost", None);
+    assert!(!store.update_client(&ghost).await.unwrap());
+    assert_eq!(store.get_client(&p.id, "ghost").await.unwrap(), None);
+    let wrong_pool = client("us-east-1_WRONGPOOL", "c1", None);
+    assert!(!store.update_client(&wrong_pool).await.unwrap());
+    assert_eq!(
+        store
+            .get_client(&p.id, "c1")
+            .await
+            .unwrap()
+            .unwrap()
+            .settings
+            .client_name,
+        "renamed"
+    );
+}
+
+async fn client_delete(store: &dyn Store) {
+    let p = pool("us-east-1_AAAAAAAAA", "clients");
+    store.create_pool(&p, &keys(&p.id)).await.unwrap();
+    store
+        .create_client(&client(&p.id, "c1", Some(b"s")))
+        .await
+        .unwrap();
+    store
+        .create_client(&client(&p.id, "c2", None))
+        .await
+        .unwrap();
+
+    // The wrong pool deletes nothing.
+    assert!(
+        !store
+            .delete_client("us-east-1_WRONGPOOL", "c1")
+            .await
+            .unwrap()
+    );
+    assert!(store.get_client(&p.id, "c1").await.unwrap().is_some());
+
+    assert!(store.delete_client(&p.id, "c1").await.unwrap());
+    assert_eq!(store.get_client(&p.id, "c1").await.unwrap(), None);
+    assert!(!store.delete_client(&p.id, "c1").await.unwrap());
+    assert_eq!(
+        ids_of_clients(&store.list_clients(&p.id, None, 10).await.unwrap()),
+        vec!["c2"]
+    );
+    // The pool itself is untouched.
+    assert!(store.get_pool(&p.id).await.unwrap().is_some());
+}
+
+async fn client_list_orders_and_pages(store: &dyn Store) {
+    let p = pool("us-east-1_AAAAAAAAA", "clients");
+    let q = pool("us-east-1_QQQQQQQQQ", "other");
+    store.create_pool(&p, &keys(&p.id)).await.unwrap();
+    store.create_pool(&q, &keys(&q.id)).await.unwrap();
+    assert!(
+        store
+            .list_clients(&p.id, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let ids = ["m", "c", "x", "a", "k", "f", "t"];
+    for (i, id) in ids.iter().enumerate() {
+        let secret = (i % 2 == 0).then_some(id.as_bytes());
+        store
+            .create_client(&client(&p.id, id, secret))
+            .await
+            .unwrap();
+    }
+    store
+        .create_client(&client(&q.id, "b-other-pool", None))
+        .await
+        .unwrap();
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+
+    let all = store.list_clients(&p.id, None, 100).await.unwrap();
+    assert_eq!(ids_of_clients(&all), sorted, "only this pool, by id");
+    for c in &all {
+        assert_eq!(c.pool_id, p.id);
+        let i = ids.iter().position(|x| *x == c.client_id).unwrap();
+        let expected = client(&p.id, ids[i], (i % 2 == 0).then_some(ids[i].as_bytes()));
+        assert_eq!(*c, expected, "listed clients carry settings and secret");
+    }
+
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let page = store
+            .list_clients(&p.id, after.as_deref(), 3)
+            .await
+            .unwrap();
+        assert!(page.len() <= 3);
+        if page.is_empty() {
+            break;
+        }
+        pages += 1;
+        after = Some(page.last().unwrap().client_id.clone());
+        seen.extend(page.into_iter().map(|c| c.client_id));
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen, sorted);
+    assert_eq!(
+        ids_of_clients(&store.list_clients(&p.id, Some("f"), 2).await.unwrap()),
+        vec!["k", "m"]
+    );
+    assert_eq!(
+        ids_of_clients(&store.list_clients(&q.id, None, 10).await.unwrap()),
+        vec!["b-other-pool"]
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Backends
+// ---------------------------------------------------------------------------
+
+fn pg_base() -> Option<String> {
+    std::env::var("COGNATE_TEST_PG_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// A URL selecting a new, empty schema on the test PostgreSQL server.
+async fn fresh_pg_url(base: &str) -> String {
+    use sqlx::Connection;
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(base)
+        .await
+        .unwrap_or_else(|e| panic!("could not connect to COGNATE_TEST_PG_URL: {e}"));
+    // The schema name is ours: `t_` and hex digits.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("could not create schema {schema}: {e}"));
+    conn.close().await.ok();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}options=-c%20search_path%3D{schema}")
+}
+
+/// Defines `<check>::sqlite` and `<check>::postgres`, each running the check on a fresh store.
+macro_rules! conformance {
+    ($($check:ident),* $(,)?) => {
+        $(
+            mod $check {
+                #[tokio::test]
+                async fn sqlite() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let store = cognate_store::open_sqlite(dir.path()).await.unwrap();
+                    super::$check(&store).await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    let Some(base) = super::pg_base() else {
+                        eprintln!("skipped: COGNATE_TEST_PG_URL not set");
+                        return;
+                    };
+                    let url = super::fresh_pg_url(&base).await;
+                    let store = cognate_store::open_postgres(&url).await.unwrap();
+                    super::$check(&store).await;
+                }
+            }
+        )*
+    };
+}
+
+conformance!(
+    ping_and_backend,
+    meta_put_if_absent_and_get,
+    create_and_get_pool,
+    duplicate_pool_is_conflict,
+    create_pool_is_atomic,
+    update_pool,
+    delete_pool_cascades,
+    list_pools_orders_and_pages,
+    pool_keys_round_trip,
+    client_create_get_duplicate,
+    client_update,
+    client_delete,
+    client_list_orders_and_pages,
+);
+
+// Migrations are applied at every open; a second open of the same database must
+// find them applied, change nothing and see the data the first one wrote.
+
+async fn write_then_check_after_reopen(first: &dyn Store, second: &dyn Store) {
+    let p = pool("us-east-1_AAAAAAAAA", "persisted");
+    first.create_pool(&p, &keys(&p.id)).await.unwrap();
+    assert!(first.meta_put_if_absent("k", "v").await.unwrap());
+    assert_eq!(second.get_pool(&p.id).await.unwrap(), Some(p.clone()));
+    assert_eq!(second.pool_keys(&p.id).await.unwrap(), keys(&p.id));
+    assert_eq!(second.meta_get("k").await.unwrap().as_deref(), Some("v"));
+    assert!(!second.meta_put_if_absent("k", "w").await.unwrap());
+}
+
+mod reopen {
+    #[tokio::test]
+    async fn sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = cognate_store::open_sqlite(dir.path()).await.unwrap();
+        let second = cognate_store::open_sqlite(dir.path()).await.unwrap();
+        super::write_then_check_after_reopen(&first, &second).await;
+        drop((first, second));
+        // And once more after both are closed.
+        let third = cognate_store::open_sqlite(dir.path()).await.unwrap();
+        use cognate_core::ports::Store;
+        assert_eq!(third.meta_get("k").await.unwrap().as_deref(), Some("v"));
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        let Some(base) = super::pg_base() else {
+            eprintln!("skipped: COGNATE_TEST_PG_URL not set");
+            return;
+        };
+        let url = super::fresh_pg_url(&base).await;
+        let first = cognate_store::open_postgres(&url).await.unwrap();
+        let second = cognate_store::open_postgres(&url).await.unwrap();
+        super::write_then_check_after_reopen(&first, &second).await;
+    }
+}
+
+#[tokio::test]
+async fn sqlite_creates_missing_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("a").join("b");
+    let store = cognate_store::open_sqlite(&nested).await.unwrap();
+    use cognate_core::ports::Store;
+    store.ping().await.unwrap();
+    assert!(nested.join("cognate.db").exists());
+}
