@@ -2,6 +2,7 @@
 
 use crate::auth_sigv4::AdminAuth;
 use crate::{awsjson, well_known};
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Method, header};
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", post(awsjson::handle))
         .route("/health", get(well_known::health))
+        .route("/_cognate/messages", get(crate::outbox::messages))
         .route("/{pool_id}/.well-known/jwks.json", get(well_known::jwks))
         .route(
             "/{pool_id}/.well-known/openid-configuration",

@@ -24,6 +24,7 @@ pub const ENV_KEYS: &[&str] = &[
     "admin_secret_access_key_file",
     "max_body_bytes",
     "log_format",
+    "email_password_file",
 ];
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -71,6 +72,15 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `text` or `json`.
     pub log_format: String,
+    /// SMTP for email; without it emails go to the outbox.
+    #[serde(default, skip_serializing)]
+    pub email: Option<cognate_outbound::SmtpConfig>,
+    /// The SMTP password from a file (kept out of the config file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_password_file: Option<PathBuf>,
+    /// HTTP webhook for SMS; without it text messages go to the outbox.
+    #[serde(default, skip_serializing)]
+    pub sms: Option<cognate_outbound::SmsWebhookConfig>,
     /// Pools (and their clients) to create or update at start.
     #[serde(default, skip_serializing)]
     pub pools: Vec<DeclaredPool>,
@@ -103,6 +113,9 @@ impl Default for Config {
             admin_secret_access_key: None,
             admin_secret_access_key_file: None,
             max_body_bytes: 1024 * 1024,
+            email: None,
+            email_password_file: None,
+            sms: None,
             log_format: "text".into(),
             pools: Vec::new(),
         }

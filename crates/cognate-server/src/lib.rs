@@ -5,6 +5,7 @@ pub mod config;
 
 use anyhow::Context;
 use cognate_api::{AdminAuth, AppState, SecretKey};
+use cognate_core::delivery::Delivery;
 use cognate_core::ports::SystemClock;
 use cognate_core::{Cognate, ServerIdentity};
 use cognate_crypto::MasterKey;
@@ -94,6 +95,43 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Message transports from the configuration; channels left out use the outbox.
+fn delivery(config: &Config) -> anyhow::Result<Delivery> {
+    let mut delivery = Delivery::default();
+    if let Some(smtp) = &config.email {
+        let mut smtp = smtp.clone();
+        if let Some(path) = &config.email_password_file {
+            smtp.password = Some(config::read_secret_file(path)?);
+        }
+        let sender =
+            cognate_outbound::SmtpSender::new(smtp).context("email (SMTP) configuration")?;
+        delivery.email = Some(Arc::new(sender));
+        tracing::info!("email goes out through SMTP");
+    } else {
+        tracing::info!("no SMTP configured: emails are recorded in the outbox (cognate messages)");
+    }
+    if let Some(sms) = &config.sms {
+        let sender = cognate_outbound::WebhookSmsSender::new(sms.clone())
+            .context("SMS webhook configuration")?;
+        delivery.sms = Some(Arc::new(sender));
+    }
+    Ok(delivery)
+}
+
+/// Recorded messages, newest first (`cognate messages`).
+pub async fn outbox(
+    config: &Config,
+    pool_id: Option<&str>,
+    username: Option<&str>,
+    limit: usize,
+) -> anyhow::Result<Vec<cognate_core::model::Message>> {
+    let store = cognate_store::open(&database(config)).await?;
+    store
+        .outbox_list(pool_id, username, limit)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 /// Applies migrations only.
 pub async fn migrate(config: &Config) -> anyhow::Result<()> {
     cognate_store::open(&database(config)).await?;
@@ -136,12 +174,10 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
             .clone()
             .unwrap_or_else(|| format!("http://{addr}")),
     };
-    let core = Arc::new(Cognate::new(
-        store,
-        Arc::new(SystemClock),
-        master_key(&config)?,
-        identity,
-    ));
+    let core = Arc::new(
+        Cognate::new(store, Arc::new(SystemClock), master_key(&config)?, identity)
+            .with_delivery(delivery(&config)?),
+    );
     core.check_master_key().await.map_err(|e| anyhow::anyhow!("{}", e.message)).context(
         "the master key does not open this database's secrets (was it created with another key?)",
     )?;
@@ -197,4 +233,9 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// One outbox message as JSON (`cognate messages --json`, `GET /_cognate/messages`).
+pub fn message_json(m: &cognate_core::model::Message) -> serde_json::Value {
+    cognate_api::outbox::message_json(m)
 }

@@ -43,6 +43,24 @@ enum Command {
     },
     /// Load and check the configuration, then exit.
     CheckConfig,
+    /// Show the messages recorded in the outbox (channels without a transport), newest first.
+    Messages {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        database: Option<String>,
+        /// Only this pool.
+        #[arg(long)]
+        pool_id: Option<String>,
+        /// Only this user (the pool's username).
+        #[arg(long)]
+        username: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// One JSON object per line instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn init_logs(format: &str) {
@@ -77,6 +95,13 @@ async fn main() -> ExitCode {
             database: database.clone(),
         },
         Command::CheckConfig => Overrides::default(),
+        Command::Messages {
+            data_dir, database, ..
+        } => Overrides {
+            listen: None,
+            data_dir: data_dir.clone(),
+            database: database.clone(),
+        },
     };
     let config = match Config::load(cli.config.as_deref(), &overrides) {
         Ok(c) => c,
@@ -99,6 +124,22 @@ async fn main() -> ExitCode {
         Command::CheckConfig => config
             .access_keys()
             .map(|_| println!("configuration is valid")),
+        Command::Messages {
+            pool_id,
+            username,
+            limit,
+            json,
+            ..
+        } => {
+            print_messages(
+                &config,
+                pool_id.as_deref(),
+                username.as_deref(),
+                limit,
+                json,
+            )
+            .await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -108,4 +149,33 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn print_messages(
+    config: &Config,
+    pool_id: Option<&str>,
+    username: Option<&str>,
+    limit: usize,
+    json: bool,
+) -> anyhow::Result<()> {
+    for m in cognate_server::outbox(config, pool_id, username, limit).await? {
+        if json {
+            println!("{}", cognate_server::message_json(&m));
+            continue;
+        }
+        println!(
+            "--- {} {} to {} (pool {}, user {}, {})",
+            m.channel.as_str(),
+            m.reason,
+            m.destination,
+            m.pool_id,
+            m.username,
+            m.id
+        );
+        if let Some(s) = &m.subject {
+            println!("Subject: {s}");
+        }
+        println!("{}\n", m.body);
+    }
+    Ok(())
 }
