@@ -9,6 +9,7 @@ PostgreSQL half needs COGNATE_TEST_PG_URL and is skipped (with the reason) witho
 from __future__ import annotations
 
 import os
+import re
 import selectors
 import shutil
 import signal
@@ -19,8 +20,12 @@ import uuid
 from pathlib import Path
 
 import boto3
+import botocore.auth
+import botocore.awsrequest
 import botocore.config
+import botocore.credentials
 import pytest
+import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COGNATE_BIN = Path(os.environ.get("COGNATE_BIN") or REPO_ROOT / "target" / "debug" / "cognate")
@@ -326,3 +331,49 @@ def aws_cli():
     path = shutil.which("aws")
     assert path, "the AWS CLI (`aws`, v1) must be installed: pip install awscli"
     return path
+
+
+# -- outbox (messages recorded when no email/SMS transport is configured) ------
+
+CODE_RE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+
+
+def signed_get(server: CognateServer, path_and_query: str, *, sign: bool | None = None) -> requests.Response:
+    """GET on the server, SigV4-signed for `cognito-idp` with the admin key (like an admin
+    operation) unless `sign=False`; by default signs only when the server has admin keys."""
+    url = server.url + path_and_query
+    headers: dict[str, str] = {}
+    if sign is None:
+        sign = server.admin_keys
+    if sign:
+        req = botocore.awsrequest.AWSRequest(method="GET", url=url)
+        creds = botocore.credentials.Credentials(ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY)
+        botocore.auth.SigV4Auth(creds, "cognito-idp", REGION).add_auth(req)
+        headers = dict(req.headers.items())
+    return requests.get(url, headers=headers, timeout=10)
+
+
+def outbox_messages(
+    server: CognateServer, pool_id: str | None = None, username: str | None = None, limit: int | None = None
+) -> list[dict]:
+    """`GET /_cognate/messages` (newest first)."""
+    from urllib.parse import urlencode
+
+    query = {k: v for k, v in {"pool_id": pool_id, "username": username, "limit": limit}.items() if v is not None}
+    path = "/_cognate/messages" + (f"?{urlencode(query)}" if query else "")
+    r = signed_get(server, path)
+    assert r.status_code == 200, f"GET {path}: {r.status_code} {r.text}"
+    return r.json()["messages"]
+
+
+def extract_code(text: str) -> str:
+    codes = CODE_RE.findall(text)
+    assert len(codes) == 1, f"expected exactly one 6-digit code in {text!r}"
+    return codes[0]
+
+
+def newest_code(server: CognateServer, pool_id: str, username: str) -> str:
+    """The 6-digit code in the newest outbox message for a user (the pool's Username)."""
+    msgs = outbox_messages(server, pool_id, username, limit=1)
+    assert msgs, f"no outbox message for {username!r} in {pool_id}"
+    return extract_code(msgs[0]["body"])

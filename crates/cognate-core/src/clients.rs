@@ -233,7 +233,8 @@ fn normalise(mut s: ClientSettings, pool: &UserPool) -> CoreResult<ClientSetting
             .iter()
             .any(|f| f != "client_credentials")
     {
-        return Err(CoreError::invalid_parameter(
+        return Err(CoreError::new(
+            ErrorKind::InvalidOAuthFlow,
             "client_credentials flow can not be selected along with code flow or implicit flow.",
         ));
     }
@@ -372,7 +373,8 @@ impl Cognate {
             .any(|f| f == "client_credentials")
             && secret.is_none()
         {
-            return Err(CoreError::invalid_parameter(
+            return Err(CoreError::new(
+                ErrorKind::InvalidOAuthFlow,
                 "client_credentials flow can not be selected if client does not have a client secret.",
             ));
         }
@@ -434,7 +436,8 @@ impl Cognate {
             .any(|f| f == "client_credentials")
             && client.client_secret.is_none()
         {
-            return Err(CoreError::invalid_parameter(
+            return Err(CoreError::new(
+                ErrorKind::InvalidOAuthFlow,
                 "client_credentials flow can not be selected if client does not have a client secret.",
             ));
         }

@@ -47,7 +47,7 @@ pub async fn fresh_pg_schema(base: &str) -> anyhow::Result<String> {
                 .await?;
         }
     }
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
         .execute(&mut conn)
         .await?;
     conn.close().await?;

@@ -6,7 +6,7 @@ CREATE TABLE meta (
 
 -- One row per user pool; `doc` is the pool's configuration document (JSON).
 CREATE TABLE user_pools (
-    id         TEXT PRIMARY KEY,
+    id         TEXT COLLATE "C" PRIMARY KEY,
     doc        TEXT NOT NULL,
     created_at DOUBLE PRECISION NOT NULL,
     updated_at DOUBLE PRECISION NOT NULL
@@ -15,7 +15,7 @@ CREATE TABLE user_pools (
 -- Signing keys, private halves sealed under the server master key.
 CREATE TABLE pool_keys (
     pool_id    TEXT NOT NULL REFERENCES user_pools(id) ON DELETE CASCADE,
-    kid        TEXT NOT NULL,
+    kid        TEXT COLLATE "C" NOT NULL,
     purpose    TEXT NOT NULL,
     sealed     BYTEA NOT NULL,
     created_at DOUBLE PRECISION NOT NULL,
@@ -24,7 +24,7 @@ CREATE TABLE pool_keys (
 
 -- App clients; ids are unique across pools, as Cognito's are.
 CREATE TABLE user_pool_clients (
-    client_id     TEXT PRIMARY KEY,
+    client_id     TEXT COLLATE "C" PRIMARY KEY,
     pool_id       TEXT NOT NULL REFERENCES user_pools(id) ON DELETE CASCADE,
     doc           TEXT NOT NULL,
     sealed_secret BYTEA,
