@@ -98,6 +98,8 @@ pub trait Store: UserStore + Send + Sync + 'static {
 pub trait UserStore: Send + Sync + 'static {
     /// `Conflict` if the username (or sub) is taken, `AliasTaken` if an alias is.
     async fn create_user(&self, user: &User) -> StoreResult<()>;
+    /// Bulk path (imports, seeding): inserts all users in one transaction.
+    async fn create_users(&self, users: &[User]) -> StoreResult<()>;
     async fn get_user(&self, pool_id: &str, username_key: &str) -> StoreResult<Option<User>>;
     async fn get_user_by_sub(&self, pool_id: &str, sub: &str) -> StoreResult<Option<User>>;
     /// `attribute` is `email`, `phone_number` or `preferred_username`; `key` normalised.

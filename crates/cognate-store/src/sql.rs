@@ -131,15 +131,7 @@ macro_rules! sql_store {
                 })
             }
 
-            async fn fetch_user(&self, sql: &'static str, a: &str, b: &str) -> StoreResult<Option<User>> {
-                let row = sqlx::query(sql).bind(a).bind(b).fetch_optional(&self.pool).await.map_err(map_err)?;
-                row.as_ref().map(Self::user_from_row).transpose()
-            }
-        }
-
-        #[async_trait]
-        impl UserStore for $name {
-            async fn create_user(&self, u: &User) -> StoreResult<()> {
+            async fn insert_user(conn: &mut <$db as sqlx::Database>::Connection, u: &User) -> StoreResult<()> {
                 let doc = to_json(&UserDoc { attributes: u.attributes.clone(), password: u.password.clone(), state: u.state.clone() })?;
                 let a = |k: &str| u.attributes.get(k).cloned();
                 sqlx::query(
@@ -164,10 +156,31 @@ macro_rules! sql_store {
                 .bind(doc)
                 .bind(u.created)
                 .bind(u.modified)
-                .execute(&self.pool)
+                .execute(&mut *conn)
                 .await
                 .map_err(map_err)?;
                 Ok(())
+            }
+
+            async fn fetch_user(&self, sql: &'static str, a: &str, b: &str) -> StoreResult<Option<User>> {
+                let row = sqlx::query(sql).bind(a).bind(b).fetch_optional(&self.pool).await.map_err(map_err)?;
+                row.as_ref().map(Self::user_from_row).transpose()
+            }
+        }
+
+        #[async_trait]
+        impl UserStore for $name {
+            async fn create_user(&self, u: &User) -> StoreResult<()> {
+                let mut conn = self.pool.acquire().await.map_err(map_err)?;
+                Self::insert_user(&mut *conn, u).await
+            }
+
+            async fn create_users(&self, users: &[User]) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                for u in users {
+                    Self::insert_user(&mut *tx, u).await?;
+                }
+                tx.commit().await.map_err(map_err)
             }
 
             async fn get_user(&self, pool_id: &str, username_key: &str) -> StoreResult<Option<User>> {

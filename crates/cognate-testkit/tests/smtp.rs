@@ -133,6 +133,17 @@ async fn non_ascii_long_lines_and_dot_stuffing_survive() {
         assert_eq!(&mail.body, body, "raw data:\n{}", mail.data);
         assert_eq!(mail.subject.as_deref(), Some(*subject), "{}", mail.data);
     }
+    // The non-ASCII and long-line cases really went through a transfer encoding.
+    for to in ["user0@example.test", "user2@example.test"] {
+        let mail = sink.wait_for(to, WAIT).await.unwrap();
+        let cte = mail.header("content-transfer-encoding").unwrap_or_default();
+        assert!(
+            cte == "quoted-printable" || cte == "base64",
+            "{cte}: {}",
+            mail.data
+        );
+        assert!(mail.data.is_ascii(), "{}", mail.data);
+    }
     // The dot case really was sent as 7bit with stuffing undone by the sink.
     let dots = sink.wait_for("user1@example.test", WAIT).await.unwrap();
     assert!(dots.data.contains("\r\n.hidden line\r\n"), "{}", dots.data);
