@@ -524,6 +524,9 @@ def test_email_alias(server, idp):
     assert get_user(idp, pool_id, "bert")["UserStatus"] == "UNCONFIRMED"
     assert get_user(idp, pool_id, shared)["Username"] == "anna"
 
+    # ForceAliasCreation moves the alias.
+    idp.resend_confirmation_code(ClientId=client_id, Username="bert")
+    code = newest_code(server, pool_id, "bert")
     idp.confirm_sign_up(ClientId=client_id, Username="bert", ConfirmationCode=code, ForceAliasCreation=True)
     assert get_user(idp, pool_id, shared)["Username"] == "bert"
     bert = get_user(idp, pool_id, "bert")
@@ -532,6 +535,20 @@ def test_email_alias(server, idp):
     anna = get_user(idp, pool_id, "anna")
     assert anna["UserStatus"] == "CONFIRMED"
     assert attr_map(anna["UserAttributes"])["email_verified"] == "false"
+
+
+def test_alias_exists_keeps_the_code(server, idp):
+    """After AliasExistsException the user retries ConfirmSignUp with the same code and
+    ForceAliasCreation (the confirmation did not happen, so the code is not spent)."""
+    pool_id = make_pool(idp, AliasAttributes=["email"], AutoVerifiedAttributes=["email"])
+    client_id = make_client(idp, pool_id)
+    confirmed_user_with_verified_email(idp, pool_id, "first", "taken@example.com")
+    idp.sign_up(ClientId=client_id, Username="second", Password=PASSWORD, UserAttributes=email("taken@example.com"))
+    code = newest_code(server, pool_id, "second")
+    expect_error("AliasExistsException", idp.confirm_sign_up, ClientId=client_id, Username="second",
+                 ConfirmationCode=code)
+    idp.confirm_sign_up(ClientId=client_id, Username="second", ConfirmationCode=code, ForceAliasCreation=True)
+    assert get_user(idp, pool_id, "taken@example.com")["Username"] == "second"
 
 
 def test_case_insensitive_usernames(idp):
@@ -689,13 +706,6 @@ def test_admin_update_user_attributes(idp):
     a = attrs()
     assert (a["email"], a["email_verified"]) == ("hank3@example.com", "true")
 
-    # A blank value deletes the attribute.
-    idp.admin_update_user_attributes(UserPoolId=pool_id, Username="hank", UserAttributes=[
-        {"Name": "name", "Value": ""}])
-    a = attrs()
-    assert "name" not in a, a
-    assert a["custom:tier"] == "silver"
-
     expect_error("InvalidParameterException", idp.admin_update_user_attributes, UserPoolId=pool_id,
                  Username="hank", UserAttributes=[{"Name": "custom:unknown", "Value": "x"}])
     expect_error("InvalidParameterException", idp.admin_update_user_attributes, UserPoolId=pool_id,
@@ -703,6 +713,16 @@ def test_admin_update_user_attributes(idp):
     assert attrs()["custom:origin"] == "import"
     expect_error("UserNotFoundException", idp.admin_update_user_attributes, UserPoolId=pool_id,
                  Username="nobody", UserAttributes=[{"Name": "name", "Value": "x"}])
+
+
+def test_admin_update_user_attributes_blank_value_deletes(idp):
+    pool_id = make_pool(idp, Schema=[{"Name": "tier", "AttributeDataType": "String", "Mutable": True}])
+    admin_user(idp, pool_id, "blank", [{"Name": "name", "Value": "Blank"}, {"Name": "custom:tier", "Value": "gold"}])
+    idp.admin_update_user_attributes(UserPoolId=pool_id, Username="blank", UserAttributes=[
+        {"Name": "name", "Value": ""}, {"Name": "custom:tier", "Value": ""}])
+    a = attr_map(get_user(idp, pool_id, "blank")["UserAttributes"])
+    assert "name" not in a, a
+    assert "custom:tier" not in a, a
 
 
 def test_admin_delete_user_attributes(idp):

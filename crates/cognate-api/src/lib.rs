@@ -9,6 +9,7 @@ pub mod bootstrap;
 pub mod errors;
 pub mod model;
 mod ops;
+mod ops_auth;
 mod ops_users;
 pub mod outbox;
 pub mod router;

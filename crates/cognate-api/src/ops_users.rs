@@ -1,7 +1,7 @@
 //! Handlers for the user directory: sign-up and confirmation, forgotten
 //! passwords, admin user management, ListUsers and groups.
 
-use crate::awsjson::{RequestContext, input, not_implemented};
+use crate::awsjson::{RequestContext, input};
 use crate::router::AppState;
 use crate::wire;
 use cognate_core::groups::GroupInput;
@@ -373,6 +373,6 @@ pub async fn dispatch(
             }
             Ok(out)
         }
-        _ => Err(not_implemented(op)),
+        _ => crate::ops_auth::dispatch(state, _ctx, op, body).await,
     }
 }

@@ -335,7 +335,7 @@ impl Cognate {
         }
     }
 
-    fn open_stored(&self, s: StoredClient) -> CoreResult<AppClient> {
+    pub(crate) fn open_stored(&self, s: StoredClient) -> CoreResult<AppClient> {
         let client_secret = match &s.sealed_secret {
             Some(sealed) => Some(self.open(sealed, &Self::secret_aad(&s.pool_id, &s.client_id))?),
             None => None,

@@ -4,6 +4,7 @@
 //! This crate knows nothing of HTTP, SQL or the wire protocol: it receives
 //! already-decoded inputs and returns domain values or a [`CoreError`].
 
+pub mod auth;
 pub mod clients;
 pub mod delivery;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod pools;
 pub mod ports;
 pub mod schema;
 pub mod service;
+pub mod tokens;
 pub mod users;
 
 pub use error::{CoreError, CoreResult, ErrorKind};

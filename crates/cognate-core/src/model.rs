@@ -615,3 +615,16 @@ impl SearchAttribute {
         })
     }
 }
+
+/// One authentication (a sign-in and its refreshes), keyed by `origin_jti`.
+/// Sign-out and revocation mark it; tokens minted from it then fail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthSession {
+    pub pool_id: String,
+    pub origin_jti: String,
+    pub username_key: String,
+    pub client_id: String,
+    pub auth_time: i64,
+    pub expires_at: Timestamp,
+    pub revoked: bool,
+}

@@ -3,8 +3,8 @@
 //! no transaction handles cross this line.
 
 use crate::model::{
-    ClientSettings, CodePurpose, Group, Message, StoredCode, StoredKey, Timestamp, User,
-    UserFilter, UserPool,
+    AuthSession, ClientSettings, CodePurpose, Group, Message, StoredCode, StoredKey, Timestamp,
+    User, UserFilter, UserPool,
 };
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -188,6 +188,19 @@ pub trait UserStore: Send + Sync + 'static {
         after: Option<&str>,
         limit: usize,
     ) -> StoreResult<Vec<User>>;
+
+    /// Records a sign-in (its refresh tokens and access tokens point at it).
+    async fn create_auth_session(&self, session: &AuthSession) -> StoreResult<()>;
+    async fn get_auth_session(
+        &self,
+        pool_id: &str,
+        origin_jti: &str,
+    ) -> StoreResult<Option<AuthSession>>;
+    async fn revoke_auth_session(&self, pool_id: &str, origin_jti: &str) -> StoreResult<()>;
+    /// Global sign-out: revokes every sign-in of the user.
+    async fn revoke_user_sessions(&self, pool_id: &str, username_key: &str) -> StoreResult<()>;
+    /// Marks a single-use value as spent; false when it was spent already.
+    async fn consume_nonce(&self, nonce: &str, expires_at: Timestamp) -> StoreResult<bool>;
 
     async fn outbox_put(&self, message: &Message) -> StoreResult<()>;
     /// Newest first; all pools when `pool_id` is None.

@@ -322,7 +322,7 @@ impl Cognate {
             .await?
             .ok_or_else(|| CoreError::client_not_found(client_id))?;
         let pool = self.require_pool(&stored.pool_id).await?;
-        let client = self.describe_user_pool_client(&pool.id, client_id).await?;
+        let client = self.open_stored(stored)?;
         Ok((pool, client))
     }
 
@@ -1205,6 +1205,24 @@ impl Cognate {
             }
         }
         self.save_with_aliases(pool, user, false).await
+    }
+
+    /// ChangePassword: the previous password must match (when the user has one).
+    pub async fn change_password(
+        &self,
+        pool: &UserPool,
+        user: &mut User,
+        previous: Option<&str>,
+        proposed: &str,
+    ) -> CoreResult<()> {
+        if user.password.is_some()
+            && !previous.is_some_and(|p| self.password_matches(pool, user, p))
+        {
+            return Err(CoreError::not_authorized("Incorrect username or password."));
+        }
+        check_password_policy(pool, proposed)?;
+        self.set_password(pool, user, proposed)?;
+        self.save_user(user).await
     }
 
     pub async fn set_enabled(&self, user: &mut User, enabled: bool) -> CoreResult<()> {

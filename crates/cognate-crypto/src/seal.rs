@@ -102,6 +102,13 @@ impl MasterKey {
         }
     }
 
+    /// A value derived from the master key for one purpose: HMAC-SHA256 keyed
+    /// with the master key over `label ‖ 0x00 ‖ input`. Stable across restarts
+    /// and nodes; reveals nothing about the key.
+    pub fn derive(&self, label: &[u8], input: &[u8]) -> [u8; 32] {
+        crate::secret_hash::hmac_sha256(&self.key[..], &[label, &[0u8], input])
+    }
+
     /// Decrypts a blob produced by [`MasterKey::seal`] with the same key and AAD.
     ///
     /// Every failure (wrong version, truncated input, tampering, wrong key or AAD) is

@@ -3,8 +3,8 @@
 use crate::map_err;
 use async_trait::async_trait;
 use cognate_core::model::{
-    Channel, CodePurpose, Group, KeyPurpose, Message, PasswordRecord, SearchAttribute, StoredCode,
-    StoredKey, User, UserFilter, UserPool, UserState,
+    AuthSession, Channel, CodePurpose, Group, KeyPurpose, Message, PasswordRecord, SearchAttribute,
+    StoredCode, StoredKey, User, UserFilter, UserPool, UserState,
 };
 use cognate_core::ports::{Store, StoreError, StoreResult, StoredClient, UserStore};
 use serde::{Deserialize, Serialize};
@@ -242,6 +242,7 @@ macro_rules! sql_store {
             async fn delete_user(&self, pool_id: &str, username_key: &str) -> StoreResult<bool> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
                 for statement in [
+                    "DELETE FROM auth_sessions WHERE pool_id = $1 AND username_key = $2",
                     "DELETE FROM user_codes WHERE pool_id = $1 AND username_key = $2",
                     "DELETE FROM group_members WHERE pool_id = $1 AND username_key = $2",
                 ] {
@@ -477,6 +478,84 @@ macro_rules! sql_store {
                 rows.iter().map(Self::user_from_row).collect()
             }
 
+            async fn create_auth_session(&self, a: &AuthSession) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO auth_sessions (pool_id, origin_jti, username_key, client_id, auth_time, expires_at, revoked) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&a.pool_id)
+                .bind(&a.origin_jti)
+                .bind(&a.username_key)
+                .bind(&a.client_id)
+                .bind(a.auth_time)
+                .bind(a.expires_at)
+                .bind(i64::from(a.revoked))
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn get_auth_session(&self, pool_id: &str, origin_jti: &str) -> StoreResult<Option<AuthSession>> {
+                let row = sqlx::query(
+                    "SELECT pool_id, origin_jti, username_key, client_id, auth_time, expires_at, revoked FROM auth_sessions WHERE pool_id = $1 AND origin_jti = $2",
+                )
+                .bind(pool_id)
+                .bind(origin_jti)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err)?;
+                row.map(|r| {
+                    Ok(AuthSession {
+                        pool_id: r.try_get("pool_id").map_err(map_err)?,
+                        origin_jti: r.try_get("origin_jti").map_err(map_err)?,
+                        username_key: r.try_get("username_key").map_err(map_err)?,
+                        client_id: r.try_get("client_id").map_err(map_err)?,
+                        auth_time: r.try_get("auth_time").map_err(map_err)?,
+                        expires_at: r.try_get("expires_at").map_err(map_err)?,
+                        revoked: r.try_get::<i64, _>("revoked").map_err(map_err)? != 0,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn revoke_auth_session(&self, pool_id: &str, origin_jti: &str) -> StoreResult<()> {
+                sqlx::query("UPDATE auth_sessions SET revoked = 1 WHERE pool_id = $1 AND origin_jti = $2")
+                    .bind(pool_id)
+                    .bind(origin_jti)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn revoke_user_sessions(&self, pool_id: &str, username_key: &str) -> StoreResult<()> {
+                sqlx::query("UPDATE auth_sessions SET revoked = 1 WHERE pool_id = $1 AND username_key = $2")
+                    .bind(pool_id)
+                    .bind(username_key)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn consume_nonce(&self, nonce: &str, expires_at: f64) -> StoreResult<bool> {
+                let r = sqlx::query("INSERT INTO spent_nonces (nonce, expires_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING")
+                    .bind(nonce)
+                    .bind(expires_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                // Keep the table small: drop what has expired now and then.
+                if nonce.starts_with('A') {
+                    sqlx::query("DELETE FROM spent_nonces WHERE expires_at < $1")
+                        .bind(expires_at - 3600.0)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                }
+                Ok(r.rows_affected() == 1)
+            }
+
             async fn outbox_put(&self, m: &Message) -> StoreResult<()> {
                 sqlx::query("INSERT INTO outbox (id, pool_id, username, channel, destination, subject, body, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
                     .bind(&m.id)
@@ -601,6 +680,7 @@ macro_rules! sql_store {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
                 for statement in [
                     "DELETE FROM pool_keys WHERE pool_id = $1",
+                    "DELETE FROM auth_sessions WHERE pool_id = $1",
                     "DELETE FROM user_pool_clients WHERE pool_id = $1",
                     "DELETE FROM user_codes WHERE pool_id = $1",
                     "DELETE FROM group_members WHERE pool_id = $1",

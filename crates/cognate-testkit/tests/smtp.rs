@@ -235,3 +235,54 @@ async fn wait_for_times_out_without_mail() {
     );
     assert!(started.elapsed() >= Duration::from_millis(200));
 }
+
+/// Drives the sink by hand: HELO, AUTH LOGIN, RSET, NOOP, base64 body, dot-stuffing.
+#[tokio::test]
+async fn raw_protocol_session() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let sink = SmtpSink::start().await;
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", sink.port()))
+        .await
+        .unwrap();
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    let mut expect = async |send: &str, code: &str| {
+        if !send.is_empty() {
+            write.write_all(send.as_bytes()).await.unwrap();
+        }
+        let line = lines.next_line().await.unwrap().unwrap();
+        assert!(line.starts_with(code), "{send:?} -> {line}");
+    };
+    expect("", "220").await;
+    expect("HELO client\r\n", "250").await;
+    expect("AUTH LOGIN\r\n", "334 VXNlcm5hbWU6").await;
+    expect("bG9naW4tdXNlcg==\r\n", "334 UGFzc3dvcmQ6").await; // "login-user"
+    expect("c2VjcmV0\r\n", "235").await;
+    expect("RCPT TO:<early@example.test>\r\n", "503").await;
+    expect("MAIL FROM:<a@example.test>\r\n", "250").await;
+    expect("RCPT TO:<x@example.test>\r\n", "250").await;
+    expect("RSET\r\n", "250").await;
+    expect("NOOP\r\n", "250").await;
+    expect("DATA\r\n", "503").await;
+    expect("BOGUS\r\n", "500").await;
+    expect("mail from: <a@example.test> BODY=8BITMIME\r\n", "250").await;
+    expect("RCPT TO:<raw@example.test>\r\n", "250").await;
+    expect("DATA\r\n", "354").await;
+    // Body "Grüße\n.dot" in base64, plus a dot-stuffed header-free check line.
+    expect(
+        "Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\nContent-Transfer-Encoding: base64\r\n\r\nR3LDvMOfZQouZG90\r\n.\r\n",
+        "250",
+    )
+    .await;
+    expect("QUIT\r\n", "221").await;
+
+    let mail = sink.wait_for("raw@example.test", WAIT).await.unwrap();
+    assert_eq!(mail.from, "a@example.test");
+    assert_eq!(mail.to, vec!["raw@example.test".to_string()]);
+    assert_eq!(mail.auth_user.as_deref(), Some("login-user"));
+    assert_eq!(mail.subject.as_deref(), Some("Grüße"));
+    assert_eq!(mail.body, "Grüße\n.dot");
+    assert_eq!(sink.messages().len(), 1);
+    sink.clear();
+    assert!(sink.messages().is_empty());
+}

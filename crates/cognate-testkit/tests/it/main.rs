@@ -33,10 +33,15 @@ macro_rules! each_backend {
 
 mod bootstrap;
 mod clients;
+mod groups;
+mod list_users;
 mod pools;
 mod protocol;
+mod race;
 mod restart;
 mod sigv4;
+mod signup;
+mod users;
 
 pub const IDP: &str = "AWSCognitoIdentityProviderService";
 
@@ -232,3 +237,214 @@ pub fn is_pool_id(id: &str, region: &str) -> bool {
         .and_then(|rest| rest.strip_prefix('_'))
         .is_some_and(|rest| rest.len() == 9 && rest.chars().all(|c| c.is_ascii_alphanumeric()))
 }
+
+// ---- User-directory helpers (users, signup, groups, list_users, race) ----
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub fn query_escape(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// GET a path, signed with the test admin key (as `curl --aws-sigv4` signs).
+pub async fn signed_get(ts: &TestServer, path_and_query: &str) -> Raw {
+    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+    use aws_smithy_runtime_api::client::identity::Identity;
+    let url = format!("{}{path_and_query}", ts.url());
+    let headers = [("host".to_string(), ts.server.addr.to_string())];
+    let identity: Identity =
+        Credentials::new(ACCESS_KEY_ID, SECRET_ACCESS_KEY, None, None, "raw").into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("cognito-idp")
+        .time(SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .expect("signing params")
+        .into();
+    let signable = SignableRequest::new(
+        "GET",
+        url.as_str(),
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        SignableBody::Bytes(b""),
+    )
+    .expect("signable request");
+    let (instructions, _) = sign(signable, &params).expect("signing").into_parts();
+    let mut req = reqwest::Client::new().get(&url);
+    for (k, v) in instructions.headers() {
+        req = req.header(k, v);
+    }
+    into_raw(req.send().await.expect("GET failed")).await
+}
+
+/// The outbox messages recorded for a user (by its stored username), newest first.
+pub async fn messages(ts: &TestServer, pool_id: &str, username: &str) -> Vec<Value> {
+    let r = signed_get(
+        ts,
+        &format!(
+            "/_cognate/messages?pool_id={}&username={}",
+            query_escape(pool_id),
+            query_escape(username)
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "GET /_cognate/messages: {}", r.text);
+    r.json()["messages"]
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| panic!("no messages array: {}", r.text))
+}
+
+/// The first run of exactly six digits in a message body.
+pub fn code_in(body: &str) -> Option<String> {
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i - start == 6 {
+                return Some(body[start..i].to_string());
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// The code in the newest outbox message for a user.
+pub async fn latest_code(ts: &TestServer, pool_id: &str, username: &str) -> String {
+    let msgs = messages(ts, pool_id, username).await;
+    let body = msgs
+        .first()
+        .and_then(|m| m["body"].as_str())
+        .unwrap_or_else(|| panic!("no message for {username} in {pool_id}"));
+    code_in(body).unwrap_or_else(|| panic!("no code in {body:?}"))
+}
+
+/// A six-digit code that differs from `code`.
+pub fn other_code(code: &str) -> String {
+    let n: u32 = code.parse().expect("numeric code");
+    format!("{:06}", (n + 1) % 1_000_000)
+}
+
+/// Calls that must fail: the error's (code, message).
+pub fn fails<T: std::fmt::Debug, E: ProvideErrorMetadata>(r: Result<T, E>) -> (String, String) {
+    match r {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => (code(&e), e.message().unwrap_or_default().to_string()),
+    }
+}
+
+/// Asserts a call fails with `expected`; returns the message.
+#[track_caller]
+pub fn expect_code<T: std::fmt::Debug, E: ProvideErrorMetadata>(
+    r: Result<T, E>,
+    expected: &str,
+) -> String {
+    let (got, message) = fails(r);
+    assert_eq!(got, expected, "wrong error (message {message:?})");
+    message
+}
+
+/// Creates an app client without a secret; returns its id.
+pub async fn new_client(c: &idp::Client, pool_id: &str) -> String {
+    c.create_user_pool_client()
+        .user_pool_id(pool_id)
+        .client_name("app")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateUserPoolClient: {e:?}"))
+        .user_pool_client()
+        .and_then(|cl| cl.client_id())
+        .expect("ClientId")
+        .to_string()
+}
+
+/// A `{Name, Value}` attribute.
+pub fn attribute(name: &str, value: &str) -> idp::types::AttributeType {
+    idp::types::AttributeType::builder()
+        .name(name)
+        .value(value)
+        .build()
+        .expect("attribute")
+}
+
+/// The value of a named attribute in a list.
+pub fn attr_of(attrs: &[idp::types::AttributeType], name: &str) -> Option<String> {
+    attrs
+        .iter()
+        .find(|a| a.name() == name)
+        .and_then(|a| a.value())
+        .map(str::to_string)
+}
+
+/// AdminGetUser, which must succeed.
+pub async fn admin_get(
+    c: &idp::Client,
+    pool_id: &str,
+    username: &str,
+) -> idp::operation::admin_get_user::AdminGetUserOutput {
+    c.admin_get_user()
+        .user_pool_id(pool_id)
+        .username(username)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("AdminGetUser {username}: {e:?}"))
+}
+
+/// The user's `UserStatus` as a string.
+pub async fn status_of(c: &idp::Client, pool_id: &str, username: &str) -> String {
+    admin_get(c, pool_id, username)
+        .await
+        .user_status()
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_default()
+}
+
+/// A user attribute as AdminGetUser reports it.
+pub async fn user_attr(c: &idp::Client, pool_id: &str, username: &str, name: &str) -> Option<String> {
+    attr_of(admin_get(c, pool_id, username).await.user_attributes(), name)
+}
+
+/// AdminCreateUser without an invitation, then a permanent password: CONFIRMED.
+pub async fn confirmed_user(
+    c: &idp::Client,
+    pool_id: &str,
+    username: &str,
+    attrs: &[(&str, &str)],
+) {
+    let mut req = c
+        .admin_create_user()
+        .user_pool_id(pool_id)
+        .username(username)
+        .message_action(idp::types::MessageActionType::Suppress);
+    for (n, v) in attrs {
+        req = req.user_attributes(attribute(n, v));
+    }
+    req.send()
+        .await
+        .unwrap_or_else(|e| panic!("AdminCreateUser {username}: {e:?}"));
+    c.admin_set_user_password()
+        .user_pool_id(pool_id)
+        .username(username)
+        .password(PASSWORD)
+        .permanent(true)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("AdminSetUserPassword {username}: {e:?}"));
+}
+
+/// A password every default policy accepts.
+pub const PASSWORD: &str = "Passw0rd!";

@@ -1,0 +1,718 @@
+//! The sign-in engine: InitiateAuth / AdminInitiateAuth and
+//! RespondToAuthChallenge / AdminRespondToAuthChallenge.
+//!
+//! A sign-in is a chain of steps. Each step that needs an answer returns a
+//! challenge and a sealed, single-use session (or, for SRP, a sealed
+//! SECRET_BLOCK) that carries everything the next step needs, so any node can
+//! continue it. Later issues hook MFA, custom challenges and triggers into
+//! [`Cognate::after_first_factor`], the one place a verified first factor goes.
+
+use crate::error::{CoreError, CoreResult, ErrorKind};
+use crate::model::{AppClient, User, UserPool};
+use crate::ports::timestamp;
+use crate::service::Cognate;
+use crate::tokens::Tokens;
+use crate::users::{WriteMode, check_attributes, check_password_policy};
+use cognate_crypto::srp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Which API the call came through: the admin variants take the pool id and
+/// accept the ADMIN_* flows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    Client,
+    Admin,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct InitiateAuthInput {
+    pub pool_id: Option<String>,
+    pub client_id: String,
+    pub auth_flow: String,
+    pub parameters: BTreeMap<String, String>,
+    pub client_metadata: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RespondInput {
+    pub pool_id: Option<String>,
+    pub client_id: String,
+    pub challenge_name: String,
+    pub responses: BTreeMap<String, String>,
+    pub session: Option<String>,
+    pub client_metadata: BTreeMap<String, String>,
+}
+
+/// What a step returns.
+#[derive(Debug, Clone)]
+pub enum AuthOutcome {
+    Tokens(Tokens),
+    Challenge {
+        name: String,
+        parameters: BTreeMap<String, String>,
+        session: Option<String>,
+    },
+}
+
+/// The sealed state between steps.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StepState {
+    pool: String,
+    client: String,
+    username: String,
+    challenge: String,
+    /// Expiry, epoch seconds.
+    exp: f64,
+    /// Single-use marker.
+    nonce: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    data: BTreeMap<String, String>,
+}
+
+const SESSION_AAD: &[u8] = b"cognate auth session v1";
+const SECRET_BLOCK_AAD: &[u8] = b"cognate srp secret block v1";
+/// How long a PASSWORD_VERIFIER answer may take.
+const SRP_STEP_SECONDS: f64 = 300.0;
+const MAX_TIMESTAMP_SKEW_SECONDS: i64 = 300;
+
+fn flow_allowed(client: &AppClient, flow: &str) -> bool {
+    let flows = &client.settings.explicit_auth_flows;
+    let has = |f: &str| flows.iter().any(|x| x == f);
+    let legacy = flows.iter().any(|f| !f.starts_with("ALLOW_"));
+    match flow {
+        "USER_PASSWORD_AUTH" => has("ALLOW_USER_PASSWORD_AUTH") || has("USER_PASSWORD_AUTH"),
+        "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
+            has("ALLOW_ADMIN_USER_PASSWORD_AUTH") || has("ADMIN_NO_SRP_AUTH")
+        }
+        // cognito-compat: clients with legacy flow names always allow SRP and refresh.
+        "USER_SRP_AUTH" => has("ALLOW_USER_SRP_AUTH") || legacy,
+        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => has("ALLOW_REFRESH_TOKEN_AUTH") || legacy,
+        "CUSTOM_AUTH" => has("ALLOW_CUSTOM_AUTH") || has("CUSTOM_AUTH_FLOW_ONLY"),
+        "USER_AUTH" => has("ALLOW_USER_AUTH"),
+        _ => false,
+    }
+}
+
+fn param<'a>(p: &'a BTreeMap<String, String>, name: &str) -> CoreResult<&'a str> {
+    p.get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| CoreError::invalid_parameter(format!("Missing required parameter {name}")))
+}
+
+fn incorrect() -> CoreError {
+    CoreError::not_authorized("Incorrect username or password.")
+}
+
+fn pool_name(pool: &UserPool) -> &str {
+    pool.id.split_once('_').map_or(pool.id.as_str(), |(_, n)| n)
+}
+
+/// Lockout bookkeeping kept in the user's state (§4.10): after five failures the
+/// account locks for 2^(n-5) seconds (at most 15 minutes); 15 quiet minutes reset it.
+mod lockout {
+    use crate::model::User;
+    use serde_json::json;
+
+    const FREE_FAILURES: i64 = 5;
+    const RESET_AFTER: f64 = 900.0;
+
+    fn failures(user: &User) -> i64 {
+        user.state
+            .extra
+            .get("failed_sign_ins")
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0)
+    }
+    fn last(user: &User) -> f64 {
+        user.state
+            .extra
+            .get("last_failed_sign_in")
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0)
+    }
+
+    /// Seconds left in a lockout, if one is running.
+    pub fn locked_for(user: &User, now: f64) -> Option<f64> {
+        let n = failures(user);
+        if n < FREE_FAILURES || now - last(user) > RESET_AFTER {
+            return None;
+        }
+        let wait = 2f64.powi((n - FREE_FAILURES) as i32).min(RESET_AFTER);
+        let left = last(user) + wait - now;
+        (left > 0.0).then_some(left)
+    }
+
+    pub fn record_failure(user: &mut User, now: f64) {
+        let n = if now - last(user) > RESET_AFTER {
+            0
+        } else {
+            failures(user)
+        };
+        user.state
+            .extra
+            .insert("failed_sign_ins".into(), json!(n + 1));
+        user.state
+            .extra
+            .insert("last_failed_sign_in".into(), json!(now));
+    }
+
+    /// True when there was anything to clear (so the caller knows to save).
+    pub fn clear(user: &mut User) -> bool {
+        let had = user.state.extra.remove("failed_sign_ins").is_some();
+        user.state.extra.remove("last_failed_sign_in");
+        had
+    }
+}
+
+impl Cognate {
+    fn seal_state(&self, state: &StepState, aad: &[u8]) -> CoreResult<Vec<u8>> {
+        let plain = serde_json::to_vec(state).map_err(CoreError::internal)?;
+        Ok(self.master.seal(&plain, aad))
+    }
+
+    fn new_state(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+        challenge: &str,
+        ttl: f64,
+    ) -> StepState {
+        StepState {
+            pool: pool.id.clone(),
+            client: client.client_id.clone(),
+            username: user.username.clone(),
+            challenge: challenge.to_string(),
+            exp: timestamp(self.now()) + ttl,
+            nonce: cognate_crypto::random_string(24, cognate_crypto::ALNUM),
+            data: BTreeMap::new(),
+        }
+    }
+
+    fn session_string(&self, state: &StepState) -> CoreResult<String> {
+        use base64::Engine;
+        let sealed = self.seal_state(state, SESSION_AAD)?;
+        Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed))
+    }
+
+    /// Opens a session string and spends it.
+    async fn open_session(
+        &self,
+        session: Option<&str>,
+        client: &AppClient,
+        challenge: &str,
+    ) -> CoreResult<StepState> {
+        use base64::Engine;
+        let expired =
+            || CoreError::not_authorized("Invalid session for the user, session is expired.");
+        let raw = session
+            .ok_or_else(|| CoreError::invalid_parameter("Missing required parameter Session"))?;
+        let sealed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(raw)
+            .map_err(|_| expired())?;
+        let plain = self
+            .master
+            .open(&sealed, SESSION_AAD)
+            .map_err(|_| expired())?;
+        let state: StepState = serde_json::from_slice(&plain).map_err(|_| expired())?;
+        if state.client != client.client_id
+            || state.pool != client.pool_id
+            || state.challenge != challenge
+        {
+            return Err(expired());
+        }
+        if state.exp < timestamp(self.now())
+            || !self.store.consume_nonce(&state.nonce, state.exp).await?
+        {
+            return Err(expired());
+        }
+        Ok(state)
+    }
+
+    /// Client (and, for the admin APIs, pool) of a call.
+    async fn auth_client(
+        &self,
+        api: Api,
+        pool_id: Option<&str>,
+        client_id: &str,
+    ) -> CoreResult<(UserPool, AppClient)> {
+        let (pool, client) = self.client_by_id(client_id).await?;
+        if api == Api::Admin && pool_id.is_some_and(|p| p != pool.id) {
+            return Err(CoreError::client_not_found(client_id));
+        }
+        Ok((pool, client))
+    }
+
+    fn hides_users(client: &AppClient) -> bool {
+        client.settings.prevent_user_existence_errors.as_deref() == Some("ENABLED")
+    }
+
+    fn unknown_user(client: &AppClient) -> CoreError {
+        if Self::hides_users(client) {
+            incorrect()
+        } else {
+            CoreError::user_not_found()
+        }
+    }
+
+    /// §4.6 step 4: the checks that come before the password.
+    fn check_user_state(&self, client: &AppClient, user: &User) -> CoreResult<()> {
+        if !user.enabled {
+            return Err(CoreError::not_authorized("User is disabled."));
+        }
+        match user.status.as_str() {
+            "UNCONFIRMED" => Err(CoreError::new(
+                ErrorKind::UserNotConfirmed,
+                "User is not confirmed.",
+            )),
+            "RESET_REQUIRED" if Self::hides_users(client) => Err(incorrect()),
+            "RESET_REQUIRED" => Err(CoreError::new(
+                ErrorKind::PasswordResetRequired,
+                "Password reset required for the user",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_lockout(&self, user: &User) -> CoreResult<()> {
+        if lockout::locked_for(user, timestamp(self.now())).is_some() {
+            return Err(CoreError::not_authorized("Password attempts exceeded"));
+        }
+        Ok(())
+    }
+
+    async fn record_failure(&self, user: &mut User) -> CoreResult<()> {
+        lockout::record_failure(user, timestamp(self.now()));
+        self.save_user(user).await
+    }
+
+    pub async fn initiate_auth(
+        &self,
+        api: Api,
+        input: InitiateAuthInput,
+    ) -> CoreResult<AuthOutcome> {
+        let (pool, client) = self
+            .auth_client(api, input.pool_id.as_deref(), &input.client_id)
+            .await?;
+        let flow = input.auth_flow.as_str();
+        let supported = match api {
+            Api::Client => matches!(
+                flow,
+                "USER_SRP_AUTH"
+                    | "USER_PASSWORD_AUTH"
+                    | "REFRESH_TOKEN_AUTH"
+                    | "REFRESH_TOKEN"
+                    | "CUSTOM_AUTH"
+                    | "USER_AUTH"
+            ),
+            Api::Admin => matches!(
+                flow,
+                "USER_SRP_AUTH"
+                    | "ADMIN_USER_PASSWORD_AUTH"
+                    | "ADMIN_NO_SRP_AUTH"
+                    | "REFRESH_TOKEN_AUTH"
+                    | "REFRESH_TOKEN"
+                    | "CUSTOM_AUTH"
+                    | "USER_AUTH"
+            ),
+        };
+        if !supported {
+            return Err(CoreError::invalid_parameter(
+                "Initiate Auth method not supported",
+            ));
+        }
+        if !flow_allowed(&client, flow) {
+            return Err(CoreError::invalid_parameter(format!(
+                "{flow} flow not enabled for this client"
+            )));
+        }
+        let p = &input.parameters;
+        match flow {
+            "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
+                let token = param(p, "REFRESH_TOKEN")?;
+                let (claims, user) = self.check_refresh_token(&client, token).await?;
+                self.check_secret_hash(
+                    &client,
+                    &[&claims.username, &claims.sub],
+                    p.get("SECRET_HASH").map(String::as_str),
+                )?;
+                let tokens = self
+                    .issue_tokens(
+                        &pool,
+                        &client,
+                        &user,
+                        Some((&claims.origin_jti, claims.auth_time)),
+                        false,
+                    )
+                    .await?;
+                Ok(AuthOutcome::Tokens(tokens))
+            }
+            "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
+                let username = param(p, "USERNAME")?;
+                let password = param(p, "PASSWORD")?;
+                let user = self.find_user(&pool, username).await?;
+                let mut names = vec![username];
+                if let Some(u) = &user {
+                    names.push(&u.username);
+                }
+                self.check_secret_hash(&client, &names, p.get("SECRET_HASH").map(String::as_str))?;
+                let Some(mut user) = user else {
+                    return Err(Self::unknown_user(&client));
+                };
+                self.check_user_state(&client, &user)?;
+                self.check_lockout(&user)?;
+                if !self.password_matches(&pool, &user, password) {
+                    self.record_failure(&mut user).await?;
+                    return Err(incorrect());
+                }
+                self.after_first_factor(&pool, &client, user).await
+            }
+            "USER_SRP_AUTH" => {
+                let username = param(p, "USERNAME")?;
+                let srp_a = param(p, "SRP_A")?;
+                let user = self.find_user(&pool, username).await?;
+                let mut names = vec![username];
+                if let Some(u) = &user {
+                    names.push(&u.username);
+                }
+                self.check_secret_hash(&client, &names, p.get("SECRET_HASH").map(String::as_str))?;
+                let user = match user {
+                    Some(u) => u,
+                    None if Self::hides_users(&client) => {
+                        return self.simulated_password_verifier(&pool, &client, username, srp_a);
+                    }
+                    None => return Err(CoreError::user_not_found()),
+                };
+                self.check_user_state(&client, &user)?;
+                self.password_verifier_challenge(&pool, &client, &user, srp_a)
+            }
+            "CUSTOM_AUTH" => Err(CoreError::invalid_parameter(
+                "Custom auth lambda trigger is not configured for the user pool.",
+            )),
+            _ => Err(CoreError::new(
+                ErrorKind::NotImplemented,
+                format!("AuthFlow {flow} is not supported by this server yet."),
+            )),
+        }
+    }
+
+    fn password_verifier_challenge(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+        srp_a: &str,
+    ) -> CoreResult<AuthOutcome> {
+        let password = user.password.as_ref().ok_or_else(incorrect)?;
+        let verifier = srp::Verifier {
+            salt_hex: password.salt.clone(),
+            verifier_hex: password.verifier.clone(),
+        };
+        self.srp_challenge(pool, client, user.username.clone(), &verifier, srp_a, false)
+    }
+
+    /// PreventUserExistenceErrors: a PASSWORD_VERIFIER for a user that does not
+    /// exist, with a salt and USER_ID_FOR_SRP stable for the same pool and name.
+    fn simulated_password_verifier(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        username: &str,
+        srp_a: &str,
+    ) -> CoreResult<AuthOutcome> {
+        let seed = self.master.derive(
+            b"simulated srp user",
+            format!("{}:{}", pool.id, pool.username_key(username)).as_bytes(),
+        );
+        let fake_id = uuid::Builder::from_random_bytes(seed[..16].try_into().unwrap_or_default())
+            .into_uuid()
+            .to_string();
+        let mut salt = seed[16..32].to_vec();
+        salt[0] |= 0x80;
+        let verifier = srp::make_verifier(pool_name(pool), &fake_id, &hex::encode(seed));
+        let verifier = srp::Verifier {
+            salt_hex: hex::encode(&salt),
+            verifier_hex: verifier.verifier_hex,
+        };
+        self.srp_challenge(pool, client, fake_id, &verifier, srp_a, true)
+    }
+
+    fn srp_challenge(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user_id: String,
+        verifier: &srp::Verifier,
+        srp_a: &str,
+        fake: bool,
+    ) -> CoreResult<AuthOutcome> {
+        // Refuse A ≡ 0 (mod N) now rather than at the answer.
+        srp::parse_hex(srp_a)
+            .map_err(|_| CoreError::invalid_parameter("SRP_A is not a hexadecimal number."))?;
+        let challenge = srp::server_challenge(verifier)
+            .map_err(|_| CoreError::internal("SRP challenge failed"))?;
+        let mut state = StepState {
+            pool: pool.id.clone(),
+            client: client.client_id.clone(),
+            username: user_id.clone(),
+            challenge: "PASSWORD_VERIFIER".into(),
+            exp: timestamp(self.now()) + SRP_STEP_SECONDS,
+            nonce: cognate_crypto::random_string(24, cognate_crypto::ALNUM),
+            data: BTreeMap::new(),
+        };
+        state
+            .data
+            .insert("b".into(), hex::encode(&*challenge.b_secret));
+        state.data.insert("B".into(), challenge.srp_b_hex.clone());
+        state.data.insert("A".into(), srp_a.to_string());
+        if fake {
+            state.data.insert("fake".into(), "1".into());
+        }
+        let secret_block = {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD
+                .encode(self.seal_state(&state, SECRET_BLOCK_AAD)?)
+        };
+        let mut parameters = BTreeMap::new();
+        parameters.insert("SALT".into(), verifier.salt_hex.clone());
+        parameters.insert("SRP_B".into(), challenge.srp_b_hex);
+        parameters.insert("SECRET_BLOCK".into(), secret_block);
+        parameters.insert("USER_ID_FOR_SRP".into(), user_id.clone());
+        parameters.insert("USERNAME".into(), user_id);
+        // cognito-compat: no Session with PASSWORD_VERIFIER; the SECRET_BLOCK carries the state.
+        Ok(AuthOutcome::Challenge {
+            name: "PASSWORD_VERIFIER".into(),
+            parameters,
+            session: None,
+        })
+    }
+
+    pub async fn respond_to_auth_challenge(
+        &self,
+        api: Api,
+        input: RespondInput,
+    ) -> CoreResult<AuthOutcome> {
+        let (pool, client) = self
+            .auth_client(api, input.pool_id.as_deref(), &input.client_id)
+            .await?;
+        let r = &input.responses;
+        match input.challenge_name.as_str() {
+            "PASSWORD_VERIFIER" => self.answer_password_verifier(&pool, &client, r).await,
+            "NEW_PASSWORD_REQUIRED" => {
+                let state = self
+                    .open_session(input.session.as_deref(), &client, "NEW_PASSWORD_REQUIRED")
+                    .await?;
+                let mut user = self.require_user(&pool, &state.username).await?;
+                self.check_secret_hash(
+                    &client,
+                    &[&user.username, r.get("USERNAME").map_or("", String::as_str)],
+                    r.get("SECRET_HASH").map(String::as_str),
+                )?;
+                let new_password = param(r, "NEW_PASSWORD")?;
+                check_password_policy(&pool, new_password)?;
+                let attrs: Vec<(String, String)> = r
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        k.strip_prefix("userAttributes.")
+                            .map(|n| (n.to_string(), v.clone()))
+                    })
+                    .collect();
+                let mut merged = user.attributes.clone();
+                merged.extend(check_attributes(
+                    &pool,
+                    Some(&client),
+                    &attrs,
+                    WriteMode::SignUp,
+                )?);
+                for a in &pool.schema_attributes {
+                    if a.required == Some(true) && !merged.contains_key(a.name()) {
+                        return Err(CoreError::invalid_parameter(format!(
+                            "Invalid attributes given, {} is missing",
+                            a.name()
+                        )));
+                    }
+                }
+                user.attributes = merged;
+                self.set_password(&pool, &mut user, new_password)?;
+                user.status = "CONFIRMED".into();
+                user.state.temporary_password_expires = None;
+                self.save_with_aliases(&pool, &mut user, false).await?;
+                self.after_first_factor(&pool, &client, user).await
+            }
+            "CUSTOM_CHALLENGE"
+            | "SMS_MFA"
+            | "SOFTWARE_TOKEN_MFA"
+            | "EMAIL_OTP"
+            | "SELECT_MFA_TYPE"
+            | "MFA_SETUP"
+            | "DEVICE_SRP_AUTH"
+            | "DEVICE_PASSWORD_VERIFIER"
+            | "SELECT_CHALLENGE"
+            | "SMS_OTP"
+            | "WEB_AUTHN"
+            | "PASSWORD"
+            | "PASSWORD_SRP" => Err(CoreError::new(
+                ErrorKind::NotImplemented,
+                format!(
+                    "Challenge {} is not supported by this server yet.",
+                    input.challenge_name
+                ),
+            )),
+            other => Err(CoreError::invalid_parameter(format!(
+                "Invalid challenge name {other}"
+            ))),
+        }
+    }
+
+    async fn answer_password_verifier(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        r: &BTreeMap<String, String>,
+    ) -> CoreResult<AuthOutcome> {
+        use base64::Engine;
+        let block_b64 = param(r, "PASSWORD_CLAIM_SECRET_BLOCK")?;
+        let signature = param(r, "PASSWORD_CLAIM_SIGNATURE")?;
+        let ts = param(r, "TIMESTAMP")?;
+        let answered_as = param(r, "USERNAME")?;
+        let block = base64::engine::general_purpose::STANDARD
+            .decode(block_b64)
+            .map_err(|_| incorrect())?;
+        let plain = self
+            .master
+            .open(&block, SECRET_BLOCK_AAD)
+            .map_err(|_| incorrect())?;
+        let state: StepState = serde_json::from_slice(&plain).map_err(|_| incorrect())?;
+        let expired =
+            || CoreError::not_authorized("Invalid session for the user, session is expired.");
+        if state.client != client.client_id
+            || state.pool != pool.id
+            || state.challenge != "PASSWORD_VERIFIER"
+        {
+            return Err(incorrect());
+        }
+        if state.exp < timestamp(self.now()) {
+            return Err(expired());
+        }
+        srp::check_timestamp(
+            ts,
+            self.now(),
+            time::Duration::seconds(MAX_TIMESTAMP_SKEW_SECONDS),
+        )
+        .map_err(|_| incorrect())?;
+        if state.data.contains_key("fake") {
+            return Err(incorrect());
+        }
+        let mut user = self
+            .require_user(pool, &state.username)
+            .await
+            .map_err(|_| incorrect())?;
+        // The answer must be for the user the challenge was issued to.
+        let same = self
+            .find_user(pool, answered_as)
+            .await?
+            .is_some_and(|u| u.username_key == user.username_key);
+        if !same {
+            return Err(incorrect());
+        }
+        self.check_secret_hash(
+            client,
+            &[answered_as, &user.username],
+            r.get("SECRET_HASH").map(String::as_str),
+        )?;
+        if !self.store.consume_nonce(&state.nonce, state.exp).await? {
+            return Err(expired());
+        }
+        self.check_user_state(client, &user)?;
+        self.check_lockout(&user)?;
+        let record = user.password.clone().ok_or_else(incorrect)?;
+        let verifier = srp::Verifier {
+            salt_hex: record.salt,
+            verifier_hex: record.verifier,
+        };
+        let b =
+            hex::decode(state.data.get("b").map_or("", String::as_str)).map_err(|_| incorrect())?;
+        let ok = srp::verify_claim_with_srp_b(
+            pool_name(pool),
+            &user.username,
+            &verifier,
+            &b,
+            state.data.get("B").map_or("", String::as_str),
+            state.data.get("A").map_or("", String::as_str),
+            &block,
+            ts,
+            signature,
+        )
+        .map_err(|_| incorrect())?;
+        if !ok {
+            self.record_failure(&mut user).await?;
+            return Err(incorrect());
+        }
+        self.after_first_factor(pool, client, user).await
+    }
+
+    /// Where every verified first factor goes: temporary passwords first, then
+    /// (in later work) MFA, devices and triggers, then tokens.
+    pub(crate) async fn after_first_factor(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        mut user: User,
+    ) -> CoreResult<AuthOutcome> {
+        if lockout::clear(&mut user) {
+            self.save_user(&mut user).await?;
+        }
+        if user.status == "FORCE_CHANGE_PASSWORD" {
+            if user
+                .state
+                .temporary_password_expires
+                .is_some_and(|t| t < timestamp(self.now()))
+            {
+                return Err(CoreError::not_authorized(
+                    "Temporary password has expired and must be reset by an administrator.",
+                ));
+            }
+            let state = self.new_state(
+                pool,
+                client,
+                &user,
+                "NEW_PASSWORD_REQUIRED",
+                client.auth_session_seconds() as f64,
+            );
+            let current: BTreeMap<&String, &String> = user
+                .attributes
+                .iter()
+                .filter(|(k, _)| k.as_str() != "sub" && !k.starts_with("dev:"))
+                .collect();
+            let required: Vec<String> = pool
+                .schema_attributes
+                .iter()
+                .filter(|a| {
+                    a.required == Some(true)
+                        && a.name() != "sub"
+                        && !user.attributes.contains_key(a.name())
+                })
+                .map(|a| format!("userAttributes.{}", a.name()))
+                .collect();
+            let mut parameters = BTreeMap::new();
+            parameters.insert("USERNAME".into(), user.username.clone());
+            parameters.insert(
+                "userAttributes".into(),
+                serde_json::to_string(&current).map_err(CoreError::internal)?,
+            );
+            parameters.insert(
+                "requiredAttributes".into(),
+                serde_json::to_string(&required).map_err(CoreError::internal)?,
+            );
+            return Ok(AuthOutcome::Challenge {
+                name: "NEW_PASSWORD_REQUIRED".into(),
+                parameters,
+                session: Some(self.session_string(&state)?),
+            });
+        }
+        let tokens = self.issue_tokens(pool, client, &user, None, true).await?;
+        Ok(AuthOutcome::Tokens(tokens))
+    }
+}

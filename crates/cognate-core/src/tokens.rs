@@ -1,0 +1,352 @@
+//! ID, access and refresh tokens: Cognito's claim sets, RS256 with the pool's
+//! keys, opaque sealed refresh tokens, and the checks token-authenticated
+//! operations run (signature, issuer, expiry, use, revocation).
+
+use crate::error::{CoreError, CoreResult, ErrorKind};
+use crate::model::{AppClient, AuthSession, User, UserPool};
+use crate::service::Cognate;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
+const REFRESH_AAD: &[u8] = b"cognate refresh token v1";
+
+/// What AuthenticationResult carries.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub id_token: String,
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub expires_in: i64,
+}
+
+/// The sealed contents of a refresh token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefreshClaims {
+    pub pool: String,
+    pub client: String,
+    pub username: String,
+    pub sub: String,
+    pub origin_jti: String,
+    pub auth_time: i64,
+    pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_key: Option<String>,
+}
+
+/// A verified access token: the pool, the user and the claims.
+#[derive(Debug, Clone)]
+pub struct AccessContext {
+    pub pool: UserPool,
+    pub user: User,
+    pub client_id: String,
+    pub claims: Value,
+}
+
+fn claim_value(name: &str, value: &str) -> Value {
+    match name {
+        "email_verified" | "phone_number_verified" => json!(value == "true"),
+        "updated_at" => value
+            .parse::<i64>()
+            .map_or_else(|_| json!(value), |n| json!(n)),
+        "address" => json!({ "formatted": value }),
+        _ => json!(value),
+    }
+}
+
+impl Cognate {
+    /// Mints ID and access tokens (and a refresh token when `refresh` is set) for
+    /// one authentication. A fresh sign-in passes `origin = None` and gets a new
+    /// origin_jti recorded in the store; a refresh passes the original one.
+    pub async fn issue_tokens(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+        origin: Option<(&str, i64)>,
+        refresh: bool,
+    ) -> CoreResult<Tokens> {
+        let now = self.now().unix_timestamp();
+        let (origin_jti, auth_time) = match origin {
+            Some((jti, t)) => (jti.to_string(), t),
+            None => (uuid::Uuid::new_v4().to_string(), now),
+        };
+        let event_id = uuid::Uuid::new_v4().to_string();
+        let issuer = self.issuer(&pool.id);
+        let groups = self
+            .store
+            .groups_for_user(&pool.id, &user.username_key, None, 1000)
+            .await?;
+
+        let mut id = Map::new();
+        id.insert("sub".into(), json!(user.sub));
+        let mut access = Map::new();
+        access.insert("sub".into(), json!(user.sub));
+        if !groups.is_empty() {
+            let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+            id.insert("cognito:groups".into(), json!(names));
+            access.insert("cognito:groups".into(), json!(names));
+            let mut with_roles: Vec<_> = groups.iter().filter(|g| g.role_arn.is_some()).collect();
+            if !with_roles.is_empty() {
+                let roles: Vec<&str> = with_roles
+                    .iter()
+                    .filter_map(|g| g.role_arn.as_deref())
+                    .collect();
+                id.insert("cognito:roles".into(), json!(roles));
+                with_roles.sort_by_key(|g| g.precedence.unwrap_or(i64::MAX));
+                let best = with_roles[0].precedence.unwrap_or(i64::MAX);
+                let tied: Vec<_> = with_roles
+                    .iter()
+                    .filter(|g| g.precedence.unwrap_or(i64::MAX) == best)
+                    .collect();
+                // cognito-compat: a tie between different roles leaves preferred_role out.
+                if tied.iter().all(|g| g.role_arn == tied[0].role_arn) {
+                    id.insert("cognito:preferred_role".into(), json!(tied[0].role_arn));
+                }
+            }
+        }
+        let readable = |name: &str| {
+            client.settings.read_attributes.is_empty()
+                || client.settings.read_attributes.iter().any(|r| r == name)
+        };
+        for (name, value) in &user.attributes {
+            if name == "sub" || name.starts_with("dev:") || !readable(name) {
+                continue;
+            }
+            id.insert(name.clone(), claim_value(name, value));
+        }
+        id.insert("iss".into(), json!(issuer));
+        id.insert("cognito:username".into(), json!(user.username));
+        id.insert("origin_jti".into(), json!(origin_jti));
+        id.insert("aud".into(), json!(client.client_id));
+        id.insert("event_id".into(), json!(event_id));
+        id.insert("token_use".into(), json!("id"));
+        id.insert("auth_time".into(), json!(auth_time));
+        id.insert("exp".into(), json!(now + client.id_token_seconds()));
+        id.insert("iat".into(), json!(now));
+        id.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+
+        access.insert("iss".into(), json!(issuer));
+        access.insert("client_id".into(), json!(client.client_id));
+        access.insert("origin_jti".into(), json!(origin_jti));
+        access.insert("event_id".into(), json!(event_id));
+        access.insert("token_use".into(), json!("access"));
+        access.insert("scope".into(), json!(ADMIN_SCOPE));
+        access.insert("auth_time".into(), json!(auth_time));
+        access.insert("exp".into(), json!(now + client.access_token_seconds()));
+        access.insert("iat".into(), json!(now));
+        access.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+        access.insert("username".into(), json!(user.username));
+
+        let keys = self.pool_keys(&pool.id).await?;
+        let id_token = keys.id_token.sign_jwt(&Value::Object(id))?;
+        let access_token = keys.access_token.sign_jwt(&Value::Object(access))?;
+
+        let refresh_token = if refresh {
+            let exp = now + client.refresh_token_seconds();
+            if origin.is_none() {
+                self.store
+                    .create_auth_session(&AuthSession {
+                        pool_id: pool.id.clone(),
+                        origin_jti: origin_jti.clone(),
+                        username_key: user.username_key.clone(),
+                        client_id: client.client_id.clone(),
+                        auth_time,
+                        expires_at: exp as f64,
+                        revoked: false,
+                    })
+                    .await?;
+            }
+            let claims = RefreshClaims {
+                pool: pool.id.clone(),
+                client: client.client_id.clone(),
+                username: user.username.clone(),
+                sub: user.sub.clone(),
+                origin_jti: origin_jti.clone(),
+                auth_time,
+                exp,
+                device_key: None,
+            };
+            let plain = serde_json::to_vec(&claims).map_err(CoreError::internal)?;
+            Some(self.master.seal_to_string(&plain, REFRESH_AAD))
+        } else {
+            None
+        };
+        Ok(Tokens {
+            id_token,
+            access_token,
+            refresh_token,
+            expires_in: client.access_token_seconds(),
+        })
+    }
+
+    /// Opens a refresh token; any failure is Cognito's "Invalid Refresh Token".
+    pub fn open_refresh_token(&self, token: &str) -> CoreResult<RefreshClaims> {
+        let invalid = || CoreError::not_authorized("Invalid Refresh Token");
+        let plain = self
+            .master
+            .open_from_str(token, REFRESH_AAD)
+            .map_err(|_| invalid())?;
+        serde_json::from_slice(&plain).map_err(|_| invalid())
+    }
+
+    /// Checks a refresh token for a client: sealed by us, for this client, not
+    /// expired, its sign-in not revoked, the user still there and enabled.
+    pub async fn check_refresh_token(
+        &self,
+        client: &AppClient,
+        token: &str,
+    ) -> CoreResult<(RefreshClaims, User)> {
+        let claims = self.open_refresh_token(token)?;
+        if claims.client != client.client_id || claims.pool != client.pool_id {
+            return Err(CoreError::not_authorized("Invalid Refresh Token"));
+        }
+        if claims.exp < self.now().unix_timestamp() {
+            return Err(CoreError::not_authorized("Refresh Token has expired"));
+        }
+        let session = self
+            .store
+            .get_auth_session(&claims.pool, &claims.origin_jti)
+            .await?;
+        if session.is_none_or(|s| s.revoked) {
+            return Err(CoreError::not_authorized("Refresh Token has been revoked"));
+        }
+        let pool = self.require_pool(&claims.pool).await?;
+        let user = self
+            .store
+            .get_user_by_sub(&pool.id, &claims.sub)
+            .await?
+            .ok_or_else(|| CoreError::not_authorized("Refresh Token has been revoked"))?;
+        if !user.enabled {
+            return Err(CoreError::not_authorized("User is disabled."));
+        }
+        Ok((claims, user))
+    }
+
+    /// Verifies an access token as the user-pool APIs do.
+    pub async fn check_access_token(&self, token: &str) -> CoreResult<AccessContext> {
+        let invalid = || CoreError::not_authorized("Invalid Access Token");
+        let payload = token.split('.').nth(1).ok_or_else(invalid)?;
+        let unverified: Value = {
+            use base64::Engine;
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .map_err(|_| invalid())?;
+            serde_json::from_slice(&bytes).map_err(|_| invalid())?
+        };
+        let iss = unverified
+            .get("iss")
+            .and_then(Value::as_str)
+            .ok_or_else(invalid)?;
+        let pool_id = iss.rsplit('/').next().ok_or_else(invalid)?;
+        if self.issuer(pool_id) != iss {
+            return Err(invalid());
+        }
+        let pool = self.store.get_pool(pool_id).await?.ok_or_else(invalid)?;
+        let keys = self.pool_keys(&pool.id).await?;
+        // Only the access-token key verifies access tokens.
+        let claims =
+            cognate_crypto::RsaSigningKey::verify_jwt(token, &[keys.access_token.public_jwk()])
+                .map_err(|_| invalid())?;
+        if claims.get("token_use").and_then(Value::as_str) != Some("access") {
+            return Err(invalid());
+        }
+        let exp = claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .ok_or_else(invalid)?;
+        if exp <= self.now().unix_timestamp() {
+            return Err(CoreError::not_authorized("Access Token has expired"));
+        }
+        let scope = claims
+            .get("scope")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !scope.split(' ').any(|s| s == ADMIN_SCOPE) {
+            return Err(CoreError::not_authorized(
+                "Access Token does not have required scopes",
+            ));
+        }
+        let origin = claims
+            .get("origin_jti")
+            .and_then(Value::as_str)
+            .ok_or_else(invalid)?;
+        let session = self.store.get_auth_session(&pool.id, origin).await?;
+        if session.is_none_or(|s| s.revoked) {
+            return Err(CoreError::not_authorized("Access Token has been revoked"));
+        }
+        let sub = claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .ok_or_else(invalid)?;
+        let user = self
+            .store
+            .get_user_by_sub(&pool.id, sub)
+            .await?
+            .ok_or_else(|| CoreError::new(ErrorKind::UserNotFound, "User does not exist."))?;
+        if !user.enabled {
+            return Err(CoreError::not_authorized("User is disabled."));
+        }
+        let client_id = claims
+            .get("client_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        Ok(AccessContext {
+            pool,
+            user,
+            client_id,
+            claims,
+        })
+    }
+
+    /// GlobalSignOut / AdminUserGlobalSignOut.
+    pub async fn global_sign_out(&self, pool: &UserPool, user: &User) -> CoreResult<()> {
+        self.store
+            .revoke_user_sessions(&pool.id, &user.username_key)
+            .await?;
+        Ok(())
+    }
+
+    /// RevokeToken: revokes the refresh token's sign-in (and so its access tokens).
+    pub async fn revoke_token(
+        &self,
+        client: &AppClient,
+        token: &str,
+        client_secret: Option<&str>,
+    ) -> CoreResult<()> {
+        if let Some(secret) = &client.client_secret {
+            let ok = client_secret
+                .is_some_and(|s| cognate_crypto::constant_time_eq(s.as_bytes(), secret.as_bytes()));
+            if !ok {
+                return Err(CoreError::not_authorized(format!(
+                    "Client {} is configured with secret but the secret was not received or is wrong",
+                    client.client_id
+                )));
+            }
+        }
+        if client.settings.enable_token_revocation == Some(false) {
+            return Err(CoreError::new(
+                ErrorKind::UnsupportedOperation,
+                "Token revocation is not enabled for this client.",
+            ));
+        }
+        if token.split('.').count() == 3 {
+            return Err(CoreError::new(
+                ErrorKind::UnsupportedTokenType,
+                "Only refresh tokens can be revoked.",
+            ));
+        }
+        // cognito-compat: an unknown or already revoked refresh token is not an error.
+        let Ok(claims) = self.open_refresh_token(token) else {
+            return Ok(());
+        };
+        if claims.client != client.client_id {
+            return Err(CoreError::not_authorized("Invalid Refresh Token"));
+        }
+        self.store
+            .revoke_auth_session(&claims.pool, &claims.origin_jti)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,19 @@
+-- Sign-ins, keyed by the origin_jti their tokens carry. Revoked by sign-out.
+CREATE TABLE auth_sessions (
+    pool_id      TEXT NOT NULL REFERENCES user_pools(id) ON DELETE CASCADE,
+    origin_jti   TEXT NOT NULL,
+    username_key TEXT NOT NULL,
+    client_id    TEXT NOT NULL,
+    auth_time    INTEGER NOT NULL,
+    expires_at   REAL NOT NULL,
+    revoked      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (pool_id, origin_jti)
+);
+CREATE INDEX auth_sessions_user ON auth_sessions(pool_id, username_key);
+
+-- Single-use values (session steps) that were spent, until they expire anyway.
+CREATE TABLE spent_nonces (
+    nonce      TEXT PRIMARY KEY,
+    expires_at REAL NOT NULL
+);
+CREATE INDEX spent_nonces_expiry ON spent_nonces(expires_at);
