@@ -224,6 +224,30 @@ pub trait MessageSender: Send + Sync + 'static {
     async fn send(&self, message: &Message) -> Result<(), DeliveryError>;
 }
 
+/// Why a trigger invocation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TriggerError {
+    /// The handler ran and failed (threw, returned an error): its message.
+    #[error("function error: {0}")]
+    Function(String),
+    /// The handler could not be reached or did not answer in time.
+    #[error("invocation failed: {0}")]
+    Unreachable(String),
+    /// The handler answered something that is not a JSON object.
+    #[error("malformed response: {0}")]
+    Malformed(String),
+}
+
+/// Invokes trigger functions by ARN with Cognito's event JSON and returns the
+/// event the handler sent back (Cognito reads only its `response`).
+#[async_trait]
+pub trait TriggerInvoker: Send + Sync + 'static {
+    /// Whether this ARN can be invoked at all (configured mapping or Lambda
+    /// credentials); pools naming an ARN that can not are refused.
+    fn can_invoke(&self, arn: &str) -> bool;
+    async fn invoke(&self, arn: &str, event: &serde_json::Value) -> Result<serde_json::Value, TriggerError>;
+}
+
 /// Time comes from here, never from the system clock directly, so expiry is testable.
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> OffsetDateTime;
