@@ -199,6 +199,36 @@ def test_admin_invitation_by_email_and_sms_to_outbox(smtp_server, smtp_sink):
         ("SMS", "+15555550177", "Hello invitee, password TempPassw0rd!")]
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtp_auth(server_factory):
+    """`username`/`password` in `[email]` authenticate to the relay."""
+    from aiosmtpd.smtp import AuthResult
+
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((mechanism, auth_data.login, auth_data.password))
+        ok = auth_data.login == b"mailer" and auth_data.password == b"relay-pass"
+        return AuthResult(success=ok)
+
+    sink = MailSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port(), authenticator=authenticator,
+                            auth_require_tls=False, auth_required=True)
+    controller.start()
+    try:
+        credentials = 'username = "mailer"\npassword = "relay-pass"\n'
+        srv = server_factory(config_text=email_config(controller.port) + credentials)
+        idp = srv.client()
+        pool_id, client_id = make_pool(idp, AutoVerifiedAttributes=["email"])
+        idp.sign_up(ClientId=client_id, Username="authed", Password=PASSWORD,
+                    UserAttributes=[{"Name": "email", "Value": "authed@example.com"}])
+        [mail] = sink.to("authed@example.com")
+        extract_code(body_text(mail["msg"]))
+        assert logins and logins[-1][1:] == (b"mailer", b"relay-pass")
+    finally:
+        controller.stop()
+
+
 def test_smtp_unreachable(server_factory):
     srv = server_factory(config_text=email_config(free_port()))  # nothing listens there
     idp = srv.client()
@@ -249,7 +279,7 @@ class SmsHook:
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def close(self):

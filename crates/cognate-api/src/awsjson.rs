@@ -181,6 +181,7 @@ async fn run(
             "The request body must be a JSON object.",
         ));
     }
+    let body = strip_nulls(body);
     model::validate(model, operation.input.as_deref(), &body)?;
     let ctx = RequestContext {
         request_id: request_id.to_string(),
@@ -211,4 +212,19 @@ pub fn input<T: serde::de::DeserializeOwned>(body: Value) -> CoreResult<T> {
             format!("Could not read the request: {e}"),
         )
     })
+}
+
+/// `null` members and map values mean "absent" on the wire (amazon-cognito-identity-js
+/// sends `"DEVICE_KEY": null` on refresh in browsers); drop them before decoding.
+fn strip_nulls(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, strip_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(strip_nulls).collect()),
+        other => other,
+    }
 }

@@ -5,6 +5,7 @@ use crate::router::AppState;
 use crate::wire;
 use cognate_core::CoreResult;
 use cognate_core::auth::{Api, AuthOutcome, InitiateAuthInput, RespondInput};
+use cognate_core::triggers::CallMeta;
 use cognate_core::users::WriteMode;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -47,6 +48,8 @@ struct TokenRequest {
     proposed_password: Option<String>,
     attribute_name: Option<String>,
     code: Option<String>,
+    #[serde(default)]
+    client_metadata: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -189,6 +192,11 @@ pub async fn dispatch(
                     &mut ctx.user,
                     &attrs,
                     WriteMode::SelfUpdate,
+                    &CallMeta {
+                        client_id: Some(ctx.client_id.clone()),
+                        client_metadata: r.client_metadata.clone(),
+                        validation_data: Default::default(),
+                    },
                 )
                 .await?;
             Ok(
@@ -225,7 +233,16 @@ pub async fn dispatch(
             let ctx = core.check_access_token(&r.access_token).await?;
             let attr = r.attribute_name.unwrap_or_default();
             let d = core
-                .send_attribute_code(&ctx.pool, &ctx.user, &attr)
+                .send_attribute_code(
+                    &ctx.pool,
+                    &ctx.user,
+                    &attr,
+                    &CallMeta {
+                        client_id: Some(ctx.client_id.clone()),
+                        client_metadata: r.client_metadata.clone(),
+                        validation_data: Default::default(),
+                    },
+                )
                 .await?;
             Ok(json!({ "CodeDeliveryDetails": wire::code_delivery(&d) }))
         }

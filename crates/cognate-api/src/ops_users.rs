@@ -6,10 +6,12 @@ use crate::router::AppState;
 use crate::wire;
 use cognate_core::groups::GroupInput;
 use cognate_core::model::{User, UserPool};
+use cognate_core::triggers::CallMeta;
 use cognate_core::users::{AdminCreateUserRequest, SignUpRequest, WriteMode};
 use cognate_core::{Cognate, CoreError, CoreResult, ErrorKind};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -38,6 +40,24 @@ struct ClientUserRequest {
     user_attributes: Vec<AttributeType>,
     #[serde(default)]
     force_alias_creation: bool,
+    #[serde(default)]
+    validation_data: Vec<AttributeType>,
+    #[serde(default)]
+    client_metadata: BTreeMap<String, String>,
+}
+
+impl ClientUserRequest {
+    fn meta(&self) -> CallMeta {
+        CallMeta {
+            client_id: Some(self.client_id.clone()),
+            client_metadata: self.client_metadata.clone(),
+            validation_data: self
+                .validation_data
+                .iter()
+                .map(|a| (a.name.clone(), a.value.clone().unwrap_or_default()))
+                .collect(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -61,6 +81,24 @@ struct AdminUserRequest {
     group_name: Option<String>,
     limit: Option<usize>,
     next_token: Option<String>,
+    #[serde(default)]
+    validation_data: Vec<AttributeType>,
+    #[serde(default)]
+    client_metadata: BTreeMap<String, String>,
+}
+
+impl AdminUserRequest {
+    fn meta(&self) -> CallMeta {
+        CallMeta {
+            client_id: None,
+            client_metadata: self.client_metadata.clone(),
+            validation_data: self
+                .validation_data
+                .iter()
+                .map(|a| (a.name.clone(), a.value.clone().unwrap_or_default()))
+                .collect(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -110,14 +148,22 @@ fn prevents_existence_errors(client: &cognate_core::model::AppClient) -> bool {
 async fn client_user(
     core: &Cognate,
     r: &ClientUserRequest,
+    migration: Option<&str>,
 ) -> CoreResult<(UserPool, cognate_core::model::AppClient, Option<User>)> {
     let (pool, client) = core.client_by_id(&r.client_id).await?;
-    let user = core.find_user(&pool, &r.username).await?;
+    let mut user = core.find_user(&pool, &r.username).await?;
     let mut names = vec![r.username.as_str()];
     if let Some(u) = &user {
         names.push(u.username.as_str());
     }
     core.check_secret_hash(&client, &names, r.secret_hash.as_deref())?;
+    if user.is_none()
+        && let Some(source) = migration
+    {
+        user = core
+            .migrate_user(&pool, &r.username, None, source, &r.meta())
+            .await?;
+    }
     if user.is_none() && !prevents_existence_errors(&client) {
         return Err(CoreError::user_not_found());
     }
@@ -140,8 +186,10 @@ pub async fn dispatch(
     match op {
         "SignUp" => {
             let r: ClientUserRequest = input(body)?;
+            let meta = r.meta();
             let outcome = core
                 .sign_up(SignUpRequest {
+                    meta,
                     client_id: r.client_id,
                     secret_hash: r.secret_hash,
                     username: r.username,
@@ -160,48 +208,60 @@ pub async fn dispatch(
         }
         "ConfirmSignUp" => {
             let r: ClientUserRequest = input(body)?;
-            let (pool, _, user) = client_user(core, &r).await?;
+            let (pool, _, user) = client_user(core, &r, None).await?;
             let Some(mut user) = user else {
                 return Err(CoreError::new(
                     ErrorKind::CodeMismatch,
                     "Invalid verification code provided, please try again.",
                 ));
             };
-            let code = r.confirmation_code.unwrap_or_default();
-            core.confirm_sign_up(&pool, &mut user, Some(&code), r.force_alias_creation)
-                .await?;
+            let code = r.confirmation_code.clone().unwrap_or_default();
+            core.confirm_sign_up(
+                &pool,
+                &mut user,
+                Some(&code),
+                r.force_alias_creation,
+                &r.meta(),
+            )
+            .await?;
             Ok(json!({}))
         }
         "ResendConfirmationCode" | "ForgotPassword" => {
             let r: ClientUserRequest = input(body)?;
-            let (pool, _, user) = client_user(core, &r).await?;
+            let migration = (op == "ForgotPassword").then_some("UserMigration_ForgotPassword");
+            let (pool, _, user) = client_user(core, &r, migration).await?;
+            let meta = r.meta();
             let delivery = match user {
                 Some(user) if op == "ForgotPassword" => {
-                    core.forgot_password(&pool, &user, "ForgotPassword").await?
+                    core.forgot_password(&pool, &user, "ForgotPassword", &meta)
+                        .await?
                 }
-                Some(user) => core.resend_confirmation_code(&pool, &user).await?,
+                Some(user) => core.resend_confirmation_code(&pool, &user, &meta).await?,
                 None => Cognate::simulated_delivery(&pool, &r.username),
             };
             Ok(json!({ "CodeDeliveryDetails": wire::code_delivery(&delivery) }))
         }
         "ConfirmForgotPassword" => {
             let r: ClientUserRequest = input(body)?;
-            let (pool, _, user) = client_user(core, &r).await?;
+            let (pool, _, user) = client_user(core, &r, None).await?;
             let Some(mut user) = user else {
                 return Err(CoreError::new(
                     ErrorKind::CodeMismatch,
                     "Invalid verification code provided, please try again.",
                 ));
             };
-            let code = r.confirmation_code.unwrap_or_default();
-            core.confirm_forgot_password(&pool, &mut user, &code, &r.password.unwrap_or_default())
+            let code = r.confirmation_code.clone().unwrap_or_default();
+            let password = r.password.clone().unwrap_or_default();
+            core.confirm_forgot_password(&pool, &mut user, &code, &password, &r.meta())
                 .await?;
             Ok(json!({}))
         }
         "AdminCreateUser" => {
             let r: AdminUserRequest = input(body)?;
+            let meta = r.meta();
             let user = core
                 .admin_create_user(AdminCreateUserRequest {
+                    meta,
                     pool_id: r.user_pool_id,
                     username: r.username,
                     attributes: pairs(r.user_attributes),
@@ -227,12 +287,14 @@ pub async fn dispatch(
         "AdminUpdateUserAttributes" => {
             let r: AdminUserRequest = input(body)?;
             let (pool, mut user) = admin_user(core, &r.user_pool_id, &r.username).await?;
+            let meta = r.meta();
             core.update_attributes(
                 &pool,
                 None,
                 &mut user,
                 &pairs(r.user_attributes),
                 WriteMode::AdminUpdate,
+                &meta,
             )
             .await?;
             Ok(json!({}))
@@ -259,13 +321,15 @@ pub async fn dispatch(
         "AdminResetUserPassword" => {
             let r: AdminUserRequest = input(body)?;
             let (pool, mut user) = admin_user(core, &r.user_pool_id, &r.username).await?;
-            core.admin_reset_user_password(&pool, &mut user).await?;
+            core.admin_reset_user_password(&pool, &mut user, &r.meta())
+                .await?;
             Ok(json!({}))
         }
         "AdminConfirmSignUp" => {
             let r: AdminUserRequest = input(body)?;
             let (pool, mut user) = admin_user(core, &r.user_pool_id, &r.username).await?;
-            core.confirm_sign_up(&pool, &mut user, None, false).await?;
+            core.confirm_sign_up(&pool, &mut user, None, false, &r.meta())
+                .await?;
             Ok(json!({}))
         }
         "AdminDisableUser" | "AdminEnableUser" => {

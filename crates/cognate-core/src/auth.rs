@@ -12,6 +12,7 @@ use crate::model::{AppClient, User, UserPool};
 use crate::ports::timestamp;
 use crate::service::Cognate;
 use crate::tokens::Tokens;
+use crate::triggers::{CallMeta, flag, string_map, string_map_field, text, user_attributes};
 use crate::users::{WriteMode, check_attributes, check_password_policy};
 use cognate_crypto::srp;
 use serde::{Deserialize, Serialize};
@@ -107,6 +108,18 @@ fn incorrect() -> CoreError {
 
 fn pool_name(pool: &UserPool) -> &str {
     pool.id.split_once('_').map_or(pool.id.as_str(), |(_, n)| n)
+}
+
+/// The `session` array custom-auth triggers see.
+mod custom {
+    use serde_json::{Value, json};
+
+    /// Challenge rounds allowed in one custom sign-in.
+    pub const MAX_ROUNDS: usize = 16;
+
+    pub fn result(name: &str, ok: bool, metadata: Option<String>) -> Value {
+        json!({ "challengeName": name, "challengeResult": ok, "challengeMetadata": metadata })
+    }
 }
 
 /// Lockout bookkeeping kept in the user's state (§4.10): after five failures the
@@ -329,6 +342,13 @@ impl Cognate {
             )));
         }
         let p = &input.parameters;
+        // cognito-compat: InitiateAuth's ClientMetadata reaches PreSignUp, PreAuthentication
+        // and UserMigration only, the latter two as `validationData`.
+        let meta = CallMeta {
+            client_id: Some(client.client_id.clone()),
+            client_metadata: BTreeMap::new(),
+            validation_data: input.client_metadata.clone(),
+        };
         match flow {
             "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
                 let token = param(p, "REFRESH_TOKEN")?;
@@ -345,6 +365,8 @@ impl Cognate {
                         &user,
                         Some((&claims.origin_jti, claims.auth_time)),
                         false,
+                        "TokenGeneration_RefreshTokens",
+                        &CallMeta::client(&client.client_id),
                     )
                     .await?;
                 Ok(AuthOutcome::Tokens(tokens))
@@ -358,16 +380,50 @@ impl Cognate {
                     names.push(&u.username);
                 }
                 self.check_secret_hash(&client, &names, p.get("SECRET_HASH").map(String::as_str))?;
-                let Some(mut user) = user else {
-                    return Err(Self::unknown_user(&client));
+                let user = match user {
+                    Some(u) => u,
+                    None => match self
+                        .migrate_user(
+                            &pool,
+                            username,
+                            Some(password),
+                            "UserMigration_Authentication",
+                            &meta,
+                        )
+                        .await?
+                    {
+                        // A migrated user's password was just checked by the trigger.
+                        Some(u) => {
+                            self.check_user_state(&client, &u)?;
+                            return self
+                                .after_first_factor(
+                                    &pool,
+                                    &client,
+                                    u,
+                                    "TokenGeneration_Authentication",
+                                    &CallMeta::client(&client.client_id),
+                                )
+                                .await;
+                        }
+                        None => return Err(Self::unknown_user(&client)),
+                    },
                 };
+                let mut user = user;
+                self.pre_authentication(&pool, &user, &meta).await?;
                 self.check_user_state(&client, &user)?;
                 self.check_lockout(&user)?;
                 if !self.password_matches(&pool, &user, password) {
                     self.record_failure(&mut user).await?;
                     return Err(incorrect());
                 }
-                self.after_first_factor(&pool, &client, user).await
+                self.after_first_factor(
+                    &pool,
+                    &client,
+                    user,
+                    "TokenGeneration_Authentication",
+                    &CallMeta::client(&client.client_id),
+                )
+                .await
             }
             "USER_SRP_AUTH" => {
                 let username = param(p, "USERNAME")?;
@@ -385,12 +441,43 @@ impl Cognate {
                     }
                     None => return Err(CoreError::user_not_found()),
                 };
+                self.pre_authentication(&pool, &user, &meta).await?;
                 self.check_user_state(&client, &user)?;
-                self.password_verifier_challenge(&pool, &client, &user, srp_a)
+                self.password_verifier_challenge(&pool, &client, &user, srp_a, None)
             }
-            "CUSTOM_AUTH" => Err(CoreError::invalid_parameter(
-                "Custom auth lambda trigger is not configured for the user pool.",
-            )),
+            "CUSTOM_AUTH" => {
+                if Self::trigger_arn(&pool, "DefineAuthChallenge").is_none() {
+                    return Err(CoreError::invalid_parameter(
+                        "Custom auth lambda trigger is not configured for the user pool.",
+                    ));
+                }
+                let username = param(p, "USERNAME")?;
+                let user = self.find_user(&pool, username).await?;
+                let mut names = vec![username];
+                if let Some(u) = &user {
+                    names.push(&u.username);
+                }
+                self.check_secret_hash(&client, &names, p.get("SECRET_HASH").map(String::as_str))?;
+                let user = match user {
+                    Some(u) => u,
+                    None => return Err(Self::unknown_user(&client)),
+                };
+                self.check_user_state(&client, &user)?;
+                let meta = CallMeta::client(&client.client_id);
+                if p.get("CHALLENGE_NAME").map(String::as_str) == Some("SRP_A") {
+                    let srp_a = param(p, "SRP_A")?;
+                    let history = vec![custom::result("SRP_A", true, None)];
+                    return self.password_verifier_challenge(
+                        &pool,
+                        &client,
+                        &user,
+                        srp_a,
+                        Some(history),
+                    );
+                }
+                self.define_auth_challenge(&pool, &client, user, Vec::new(), &meta)
+                    .await
+            }
             _ => Err(CoreError::new(
                 ErrorKind::NotImplemented,
                 format!("AuthFlow {flow} is not supported by this server yet."),
@@ -404,13 +491,31 @@ impl Cognate {
         client: &AppClient,
         user: &User,
         srp_a: &str,
+        custom_history: Option<Vec<serde_json::Value>>,
     ) -> CoreResult<AuthOutcome> {
         let password = user.password.as_ref().ok_or_else(incorrect)?;
         let verifier = srp::Verifier {
             salt_hex: password.salt.clone(),
             verifier_hex: password.verifier.clone(),
         };
-        self.srp_challenge(pool, client, user.username.clone(), &verifier, srp_a, false)
+        let extra = custom_history
+            .map(|h| {
+                (
+                    "custom".to_string(),
+                    serde_json::Value::Array(h).to_string(),
+                )
+            })
+            .into_iter()
+            .collect();
+        self.srp_challenge(
+            pool,
+            client,
+            user.username.clone(),
+            &verifier,
+            srp_a,
+            false,
+            extra,
+        )
     }
 
     /// PreventUserExistenceErrors: a PASSWORD_VERIFIER for a user that does not
@@ -436,9 +541,18 @@ impl Cognate {
             salt_hex: hex::encode(&salt),
             verifier_hex: verifier.verifier_hex,
         };
-        self.srp_challenge(pool, client, fake_id, &verifier, srp_a, true)
+        self.srp_challenge(
+            pool,
+            client,
+            fake_id,
+            &verifier,
+            srp_a,
+            true,
+            BTreeMap::new(),
+        )
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn srp_challenge(
         &self,
         pool: &UserPool,
@@ -447,6 +561,7 @@ impl Cognate {
         verifier: &srp::Verifier,
         srp_a: &str,
         fake: bool,
+        extra: BTreeMap<String, String>,
     ) -> CoreResult<AuthOutcome> {
         // Refuse A ≡ 0 (mod N) now rather than at the answer.
         srp::parse_hex(srp_a)
@@ -470,6 +585,7 @@ impl Cognate {
         if fake {
             state.data.insert("fake".into(), "1".into());
         }
+        state.data.extend(extra);
         let secret_block = {
             use base64::Engine;
             base64::engine::general_purpose::STANDARD
@@ -498,8 +614,32 @@ impl Cognate {
             .auth_client(api, input.pool_id.as_deref(), &input.client_id)
             .await?;
         let r = &input.responses;
+        // cognito-compat: RespondToAuthChallenge's ClientMetadata reaches the
+        // challenge triggers, PostAuthentication and PreTokenGeneration.
+        let meta = CallMeta {
+            client_id: Some(client.client_id.clone()),
+            client_metadata: input.client_metadata.clone(),
+            validation_data: BTreeMap::new(),
+        };
         match input.challenge_name.as_str() {
-            "PASSWORD_VERIFIER" => self.answer_password_verifier(&pool, &client, r).await,
+            "PASSWORD_VERIFIER" => {
+                self.answer_password_verifier(&pool, &client, r, &meta)
+                    .await
+            }
+            "CUSTOM_CHALLENGE" => {
+                let state = self
+                    .open_session(input.session.as_deref(), &client, "CUSTOM_CHALLENGE")
+                    .await?;
+                let user = self.require_user(&pool, &state.username).await?;
+                self.check_secret_hash(
+                    &client,
+                    &[&user.username, r.get("USERNAME").map_or("", String::as_str)],
+                    r.get("SECRET_HASH").map(String::as_str),
+                )?;
+                let answer = param(r, "ANSWER")?;
+                self.verify_custom_answer(&pool, &client, user, state, answer, &meta)
+                    .await
+            }
             "NEW_PASSWORD_REQUIRED" => {
                 let state = self
                     .open_session(input.session.as_deref(), &client, "NEW_PASSWORD_REQUIRED")
@@ -539,10 +679,16 @@ impl Cognate {
                 user.status = "CONFIRMED".into();
                 user.state.temporary_password_expires = None;
                 self.save_with_aliases(&pool, &mut user, false).await?;
-                self.after_first_factor(&pool, &client, user).await
+                self.after_first_factor(
+                    &pool,
+                    &client,
+                    user,
+                    "TokenGeneration_NewPasswordChallenge",
+                    &meta,
+                )
+                .await
             }
-            "CUSTOM_CHALLENGE"
-            | "SMS_MFA"
+            "SMS_MFA"
             | "SOFTWARE_TOKEN_MFA"
             | "EMAIL_OTP"
             | "SELECT_MFA_TYPE"
@@ -571,6 +717,7 @@ impl Cognate {
         pool: &UserPool,
         client: &AppClient,
         r: &BTreeMap<String, String>,
+        meta: &CallMeta,
     ) -> CoreResult<AuthOutcome> {
         use base64::Engine;
         let block_b64 = param(r, "PASSWORD_CLAIM_SECRET_BLOCK")?;
@@ -646,11 +793,26 @@ impl Cognate {
             signature,
         )
         .map_err(|_| incorrect())?;
+        if let Some(history) = state.data.get("custom") {
+            // CUSTOM_AUTH with SRP_A: the password step becomes part of the session.
+            let mut history: Vec<serde_json::Value> =
+                serde_json::from_str(history).map_err(|_| incorrect())?;
+            history.push(custom::result("PASSWORD_VERIFIER", ok, None));
+            if !ok {
+                self.record_failure(&mut user).await?;
+            } else if lockout::clear(&mut user) {
+                self.save_user(&mut user).await?;
+            }
+            return self
+                .define_auth_challenge(pool, client, user, history, meta)
+                .await;
+        }
         if !ok {
             self.record_failure(&mut user).await?;
             return Err(incorrect());
         }
-        self.after_first_factor(pool, client, user).await
+        self.after_first_factor(pool, client, user, "TokenGeneration_Authentication", meta)
+            .await
     }
 
     /// Where every verified first factor goes: temporary passwords first, then
@@ -660,6 +822,8 @@ impl Cognate {
         pool: &UserPool,
         client: &AppClient,
         mut user: User,
+        token_source: &str,
+        meta: &CallMeta,
     ) -> CoreResult<AuthOutcome> {
         if lockout::clear(&mut user) {
             self.save_user(&mut user).await?;
@@ -712,7 +876,192 @@ impl Cognate {
                 session: Some(self.session_string(&state)?),
             });
         }
-        let tokens = self.issue_tokens(pool, client, &user, None, true).await?;
+        // PostAuthentication: a failure withholds the tokens.
+        let mut request = serde_json::Map::new();
+        request.insert("userAttributes".into(), user_attributes(&user));
+        request.insert("newDeviceUsed".into(), serde_json::json!(false));
+        if !meta.client_metadata.is_empty() {
+            request.insert("clientMetadata".into(), string_map(&meta.client_metadata));
+        }
+        self.fire(
+            pool,
+            "PostAuthentication",
+            "PostAuthentication_Authentication",
+            &user.username,
+            meta,
+            request,
+        )
+        .await?;
+        let tokens = self
+            .issue_tokens(pool, client, &user, None, true, token_source, meta)
+            .await?;
         Ok(AuthOutcome::Tokens(tokens))
+    }
+
+    /// PreAuthentication: a failure denies the sign-in.
+    async fn pre_authentication(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        meta: &CallMeta,
+    ) -> CoreResult<()> {
+        let mut request = serde_json::Map::new();
+        request.insert("userAttributes".into(), user_attributes(user));
+        request.insert("userNotFound".into(), serde_json::json!(false));
+        if !meta.validation_data.is_empty() {
+            request.insert("validationData".into(), string_map(&meta.validation_data));
+        }
+        self.fire(
+            pool,
+            "PreAuthentication",
+            "PreAuthentication_Authentication",
+            &user.username,
+            meta,
+            request,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// One DefineAuthChallenge round: tokens, failure, or the next custom challenge.
+    async fn define_auth_challenge(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: User,
+        history: Vec<serde_json::Value>,
+        meta: &CallMeta,
+    ) -> CoreResult<AuthOutcome> {
+        if history.len() > custom::MAX_ROUNDS {
+            return Err(CoreError::not_authorized("Incorrect username or password."));
+        }
+        let mut request = serde_json::Map::new();
+        request.insert("userAttributes".into(), user_attributes(&user));
+        request.insert("session".into(), serde_json::Value::Array(history.clone()));
+        request.insert("userNotFound".into(), serde_json::json!(false));
+        if !meta.client_metadata.is_empty() {
+            request.insert("clientMetadata".into(), string_map(&meta.client_metadata));
+        }
+        let response = self
+            .fire(
+                pool,
+                "DefineAuthChallenge",
+                "DefineAuthChallenge_Authentication",
+                &user.username,
+                meta,
+                request.clone(),
+            )
+            .await?
+            .unwrap_or_default();
+        if flag(&response, "issueTokens")? {
+            return self
+                .after_first_factor(pool, client, user, "TokenGeneration_Authentication", meta)
+                .await;
+        }
+        if flag(&response, "failAuthentication")? {
+            return Err(CoreError::not_authorized("Incorrect username or password."));
+        }
+        let challenge = text(&response, "challengeName")?.unwrap_or_default();
+        if challenge != "CUSTOM_CHALLENGE" {
+            return Err(CoreError::new(
+                ErrorKind::InvalidLambdaResponse,
+                format!(
+                    "Invalid lambda response: challengeName {challenge:?} is not supported here; use CUSTOM_CHALLENGE, issueTokens or failAuthentication."
+                ),
+            ));
+        }
+        request.insert("challengeName".into(), serde_json::json!(challenge));
+        let created = self
+            .fire(
+                pool,
+                "CreateAuthChallenge",
+                "CreateAuthChallenge_Authentication",
+                &user.username,
+                meta,
+                request,
+            )
+            .await?
+            .ok_or_else(|| {
+                CoreError::invalid_parameter(
+                    "A CreateAuthChallenge trigger is required for CUSTOM_CHALLENGE.",
+                )
+            })?;
+        let public = string_map_field(&created, "publicChallengeParameters")?.unwrap_or_default();
+        let private = string_map_field(&created, "privateChallengeParameters")?.unwrap_or_default();
+        let metadata = text(&created, "challengeMetadata")?;
+        let mut state = self.new_state(
+            pool,
+            client,
+            &user,
+            "CUSTOM_CHALLENGE",
+            client.auth_session_seconds() as f64,
+        );
+        state.data.insert(
+            "history".into(),
+            serde_json::Value::Array(history).to_string(),
+        );
+        state.data.insert(
+            "private".into(),
+            serde_json::to_string(&private).map_err(CoreError::internal)?,
+        );
+        if let Some(m) = metadata {
+            state.data.insert("metadata".into(), m);
+        }
+        let mut parameters = public;
+        parameters.insert("USERNAME".into(), user.username.clone());
+        Ok(AuthOutcome::Challenge {
+            name: "CUSTOM_CHALLENGE".into(),
+            parameters,
+            session: Some(self.session_string(&state)?),
+        })
+    }
+
+    /// VerifyAuthChallengeResponse for a CUSTOM_CHALLENGE answer, then Define again.
+    async fn verify_custom_answer(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: User,
+        state: StepState,
+        answer: &str,
+        meta: &CallMeta,
+    ) -> CoreResult<AuthOutcome> {
+        let mut history: Vec<serde_json::Value> =
+            serde_json::from_str(state.data.get("history").map_or("[]", String::as_str))
+                .map_err(CoreError::internal)?;
+        let private: serde_json::Value =
+            serde_json::from_str(state.data.get("private").map_or("{}", String::as_str))
+                .map_err(CoreError::internal)?;
+        let mut request = serde_json::Map::new();
+        request.insert("userAttributes".into(), user_attributes(&user));
+        request.insert("privateChallengeParameters".into(), private);
+        request.insert("challengeAnswer".into(), serde_json::json!(answer));
+        request.insert("userNotFound".into(), serde_json::json!(false));
+        if !meta.client_metadata.is_empty() {
+            request.insert("clientMetadata".into(), string_map(&meta.client_metadata));
+        }
+        let verified = self
+            .fire(
+                pool,
+                "VerifyAuthChallengeResponse",
+                "VerifyAuthChallengeResponse_Authentication",
+                &user.username,
+                meta,
+                request,
+            )
+            .await?
+            .ok_or_else(|| {
+                CoreError::invalid_parameter(
+                    "A VerifyAuthChallengeResponse trigger is required for CUSTOM_CHALLENGE.",
+                )
+            })?;
+        let correct = flag(&verified, "answerCorrect")?;
+        history.push(custom::result(
+            "CUSTOM_CHALLENGE",
+            correct,
+            state.data.get("metadata").cloned(),
+        ));
+        self.define_auth_challenge(pool, client, user, history, meta)
+            .await
     }
 }

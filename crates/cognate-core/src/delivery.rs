@@ -59,13 +59,9 @@ pub fn mask(channel: Channel, destination: &str) -> String {
     }
 }
 
-/// The text of a verification message (sign-up, forgot password, attribute
-/// verification) for a channel, from the pool's templates.
-pub fn verification_text(
-    pool: &UserPool,
-    channel: Channel,
-    code: &str,
-) -> (Option<String>, String) {
+/// The template of a verification message (sign-up, forgot password, attribute
+/// verification) for a channel, from the pool's settings; `{####}` unfilled.
+pub fn verification_template(pool: &UserPool, channel: Channel) -> (Option<String>, String) {
     let t = pool
         .settings
         .verification_message_template
@@ -81,35 +77,27 @@ pub fn verification_text(
                 .email_message
                 .or_else(|| pool.settings.email_verification_message.clone())
                 .unwrap_or_else(|| DEFAULT_EMAIL_MESSAGE.into());
-            (Some(subject), body.replace("{####}", code))
+            (Some(subject), body)
         }
         Channel::Sms => {
             let body = t
                 .sms_message
                 .or_else(|| pool.settings.sms_verification_message.clone())
                 .unwrap_or_else(|| DEFAULT_SMS_MESSAGE.into());
-            (None, body.replace("{####}", code))
+            (None, body)
         }
     }
 }
 
 /// The invitation AdminCreateUser sends.
-pub fn invitation_text(
-    pool: &UserPool,
-    channel: Channel,
-    username: &str,
-    password: &str,
-) -> (Option<String>, String) {
+pub fn invitation_template(pool: &UserPool, channel: Channel) -> (Option<String>, String) {
     let t = pool
         .settings
         .admin_create_user_config
         .as_ref()
         .and_then(|c| c.invite_message_template.clone())
         .unwrap_or_default();
-    let fill = |s: String| {
-        s.replace("{username}", username)
-            .replace("{####}", password)
-    };
+    let fill = |s: String| s;
     match channel {
         Channel::Email => (
             Some(

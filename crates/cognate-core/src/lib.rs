@@ -15,6 +15,7 @@ pub mod ports;
 pub mod schema;
 pub mod service;
 pub mod tokens;
+pub mod triggers;
 pub mod users;
 
 pub use error::{CoreError, CoreResult, ErrorKind};

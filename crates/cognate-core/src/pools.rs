@@ -221,6 +221,7 @@ impl Cognate {
     ) -> CoreResult<UserPool> {
         validate_identity_attributes(&input)?;
         validate_settings(&input.settings, None)?;
+        self.check_lambda_config(input.settings.lambda_config.as_ref())?;
         let schema_attributes = schema::build_schema(&input.schema)?;
         let region = self.region_for(request_region);
         let now = timestamp(self.now());
@@ -270,6 +271,7 @@ impl Cognate {
     pub async fn update_user_pool(&self, input: UpdateUserPoolInput) -> CoreResult<UserPool> {
         let mut pool = self.require_pool(&input.user_pool_id).await?;
         validate_settings(&input.settings, Some(&pool))?;
+        self.check_lambda_config(input.settings.lambda_config.as_ref())?;
         // cognito-compat: tags are only replaced when the update names them.
         let mut settings = input.settings;
         if settings.user_pool_tags.is_empty() {

@@ -245,7 +245,11 @@ pub trait TriggerInvoker: Send + Sync + 'static {
     /// Whether this ARN can be invoked at all (configured mapping or Lambda
     /// credentials); pools naming an ARN that can not are refused.
     fn can_invoke(&self, arn: &str) -> bool;
-    async fn invoke(&self, arn: &str, event: &serde_json::Value) -> Result<serde_json::Value, TriggerError>;
+    async fn invoke(
+        &self,
+        arn: &str,
+        event: &serde_json::Value,
+    ) -> Result<serde_json::Value, TriggerError>;
 }
 
 /// Time comes from here, never from the system clock directly, so expiry is testable.

@@ -38,6 +38,7 @@ pub struct Cognate {
     pub(crate) master: Arc<MasterKey>,
     pub(crate) identity: ServerIdentity,
     pub(crate) delivery: Delivery,
+    pub(crate) triggers: Option<Arc<dyn crate::ports::TriggerInvoker>>,
     keys: RwLock<HashMap<String, Arc<PoolKeys>>>,
 }
 
@@ -57,6 +58,7 @@ impl Cognate {
             master: Arc::new(master),
             identity,
             delivery: Delivery::default(),
+            triggers: None,
             keys: RwLock::new(HashMap::new()),
         }
     }

@@ -9,6 +9,31 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
+
+/// Claims a pre-token-generation trigger may not add, change or remove.
+pub const PROTECTED_CLAIMS: &[&str] = &[
+    "acr",
+    "amr",
+    "aud",
+    "at_hash",
+    "auth_time",
+    "azp",
+    "client_id",
+    "cognito:username",
+    "event_id",
+    "exp",
+    "iat",
+    "identities",
+    "iss",
+    "jti",
+    "nbf",
+    "nonce",
+    "origin_jti",
+    "sub",
+    "token_use",
+    "username",
+    "scope",
+];
 const REFRESH_AAD: &[u8] = b"cognate refresh token v1";
 
 /// What AuthenticationResult carries.
@@ -58,6 +83,7 @@ impl Cognate {
     /// Mints ID and access tokens (and a refresh token when `refresh` is set) for
     /// one authentication. A fresh sign-in passes `origin = None` and gets a new
     /// origin_jti recorded in the store; a refresh passes the original one.
+    #[allow(clippy::too_many_arguments)]
     pub async fn issue_tokens(
         &self,
         pool: &UserPool,
@@ -65,6 +91,8 @@ impl Cognate {
         user: &User,
         origin: Option<(&str, i64)>,
         refresh: bool,
+        source: &str,
+        meta: &crate::triggers::CallMeta,
     ) -> CoreResult<Tokens> {
         let now = self.now().unix_timestamp();
         let (origin_jti, auth_time) = match origin {
@@ -138,6 +166,9 @@ impl Cognate {
         access.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
         access.insert("username".into(), json!(user.username));
 
+        self.pre_token_generation(pool, user, &groups, source, meta, &mut id, &mut access)
+            .await?;
+
         let keys = self.pool_keys(&pool.id).await?;
         let id_token = keys.id_token.sign_jwt(&Value::Object(id))?;
         let access_token = keys.access_token.sign_jwt(&Value::Object(access))?;
@@ -178,6 +209,173 @@ impl Cognate {
             refresh_token,
             expires_in: client.access_token_seconds(),
         })
+    }
+
+    /// PreTokenGeneration (V1 edits the ID token; V2/V3 both tokens and scopes).
+    #[allow(clippy::too_many_arguments)]
+    async fn pre_token_generation(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        groups: &[crate::model::Group],
+        source: &str,
+        meta: &crate::triggers::CallMeta,
+        id: &mut Map<String, Value>,
+        access: &mut Map<String, Value>,
+    ) -> CoreResult<()> {
+        use crate::triggers::{string_map, user_attributes};
+        let Some((_, version)) = Self::trigger_arn(pool, "PreTokenGeneration") else {
+            return Ok(());
+        };
+        let mut request = Map::new();
+        request.insert("userAttributes".into(), user_attributes(user));
+        let roles: Vec<&str> = groups
+            .iter()
+            .filter_map(|g| g.role_arn.as_deref())
+            .collect();
+        request.insert(
+            "groupConfiguration".into(),
+            json!({
+                "groupsToOverride": groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+                "iamRolesToOverride": roles,
+                "preferredRole": id.get("cognito:preferred_role").cloned().unwrap_or(Value::Null),
+            }),
+        );
+        if !meta.client_metadata.is_empty() {
+            request.insert("clientMetadata".into(), string_map(&meta.client_metadata));
+        }
+        if version != "1" {
+            request.insert(
+                "scopes".into(),
+                json!(
+                    access
+                        .get("scope")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .split(' ')
+                        .collect::<Vec<_>>()
+                ),
+            );
+        }
+        let Some(response) = self
+            .fire(
+                pool,
+                "PreTokenGeneration",
+                source,
+                &user.username,
+                meta,
+                request,
+            )
+            .await?
+        else {
+            return Ok(());
+        };
+        let malformed = |what: &str| {
+            CoreError::new(
+                ErrorKind::InvalidLambdaResponse,
+                format!("Invalid lambda response: {what}"),
+            )
+        };
+        let apply = |claims: &mut Map<String, Value>, details: &Value| -> CoreResult<()> {
+            if let Some(add) = details
+                .get("claimsToAddOrOverride")
+                .filter(|v| !v.is_null())
+            {
+                let add = add
+                    .as_object()
+                    .ok_or_else(|| malformed("claimsToAddOrOverride must be an object"))?;
+                for (k, v) in add {
+                    if !PROTECTED_CLAIMS.contains(&k.as_str()) {
+                        // V1 values are strings; V2 allows any JSON.
+                        let value = if version == "1" {
+                            json!(v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                        } else {
+                            v.clone()
+                        };
+                        claims.insert(k.clone(), value);
+                    }
+                }
+            }
+            if let Some(sup) = details.get("claimsToSuppress").filter(|v| !v.is_null()) {
+                let sup = sup
+                    .as_array()
+                    .ok_or_else(|| malformed("claimsToSuppress must be a list"))?;
+                for k in sup.iter().filter_map(Value::as_str) {
+                    if !PROTECTED_CLAIMS.contains(&k) {
+                        claims.remove(k);
+                    }
+                }
+            }
+            Ok(())
+        };
+        let apply_groups = |claims: &mut Map<String, Value>, g: &Value, with_roles: bool| {
+            if let Some(list) = g.get("groupsToOverride").filter(|v| !v.is_null()) {
+                claims.insert("cognito:groups".into(), list.clone());
+            }
+            if with_roles {
+                if let Some(list) = g.get("iamRolesToOverride").filter(|v| !v.is_null()) {
+                    claims.insert("cognito:roles".into(), list.clone());
+                }
+                if let Some(r) = g.get("preferredRole").filter(|v| !v.is_null()) {
+                    claims.insert("cognito:preferred_role".into(), r.clone());
+                }
+            }
+        };
+        if version == "1" {
+            if let Some(d) = response
+                .get("claimsOverrideDetails")
+                .filter(|v| !v.is_null())
+            {
+                apply(id, d)?;
+                if let Some(g) = d.get("groupOverrideDetails").filter(|v| !v.is_null()) {
+                    apply_groups(id, g, true);
+                    apply_groups(access, g, false);
+                }
+            }
+        } else if let Some(d) = response
+            .get("claimsAndScopeOverrideDetails")
+            .filter(|v| !v.is_null())
+        {
+            if let Some(t) = d.get("idTokenGeneration").filter(|v| !v.is_null()) {
+                apply(id, t)?;
+            }
+            if let Some(t) = d.get("accessTokenGeneration").filter(|v| !v.is_null()) {
+                apply(access, t)?;
+                let mut scopes: Vec<String> = access
+                    .get("scope")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .split(' ')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                for s in t
+                    .get("scopesToAdd")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
+                    if !scopes.iter().any(|x| x == s) {
+                        scopes.push(s.to_string());
+                    }
+                }
+                let suppress: Vec<&str> = t
+                    .get("scopesToSuppress")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                scopes.retain(|s| !suppress.contains(&s.as_str()));
+                access.insert("scope".into(), json!(scopes.join(" ")));
+            }
+            if let Some(g) = d.get("groupOverrideDetails").filter(|v| !v.is_null()) {
+                apply_groups(id, g, true);
+                apply_groups(access, g, false);
+            }
+        }
+        Ok(())
     }
 
     /// Opens a refresh token; any failure is Cognito's "Invalid Refresh Token".

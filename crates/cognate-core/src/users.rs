@@ -2,12 +2,14 @@
 //! pool schema and the client's permissions, passwords (SRP verifiers), codes,
 //! sign-up and confirmation, forgotten passwords and the admin operations.
 
-use crate::delivery::{CodeDelivery, invitation_text, verification_text};
+use crate::delivery::CodeDelivery;
 use crate::error::{CoreError, CoreResult, ErrorKind};
 use crate::model::*;
 use crate::ports::{StoreError, timestamp};
 use crate::service::Cognate;
+use crate::triggers::{CallMeta, flag, string_map, user_attributes};
 use cognate_crypto::srp;
+use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 pub const SIGN_UP_CODE_SECONDS: f64 = 24.0 * 3600.0;
@@ -167,6 +169,14 @@ pub fn check_attributes(
                 }
             }
         }
+        if value.is_empty() && !mode.creating() {
+            // cognito-compat: an update with a blank value deletes the attribute.
+            if attr.required == Some(true) {
+                return Err(schema_error(name, "The attribute is required"));
+            }
+            out.insert(schema_name, String::new());
+            continue;
+        }
         if name == "email" && !valid_email(value) {
             return Err(CoreError::invalid_parameter(
                 "Invalid email address format.",
@@ -300,6 +310,7 @@ pub struct SignUpRequest {
     pub username: String,
     pub password: String,
     pub attributes: Vec<(String, String)>,
+    pub meta: CallMeta,
 }
 
 /// AdminCreateUser request members.
@@ -312,6 +323,7 @@ pub struct AdminCreateUserRequest {
     pub force_alias_creation: bool,
     pub message_action: Option<String>,
     pub desired_delivery_mediums: Vec<String>,
+    pub meta: CallMeta,
 }
 
 impl Cognate {
@@ -479,6 +491,7 @@ impl Cognate {
         user: &User,
         purpose: CodePurpose,
         code: &str,
+        consume: bool,
     ) -> CoreResult<()> {
         let expired = || {
             CoreError::new(
@@ -513,9 +526,11 @@ impl Cognate {
                 "Invalid verification code provided, please try again.",
             ));
         }
-        self.store
-            .delete_code(&pool.id, &user.username_key, purpose)
-            .await?;
+        if consume {
+            self.store
+                .delete_code(&pool.id, &user.username_key, purpose)
+                .await?;
+        }
         Ok(())
     }
 
@@ -661,6 +676,36 @@ impl Cognate {
         }
     }
 
+    /// PreSignUp: a rejection stops the call before anything is written.
+    async fn pre_sign_up(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        source: &str,
+        meta: &CallMeta,
+    ) -> CoreResult<Option<Map<String, Value>>> {
+        let mut request = Map::new();
+        let mut attrs = user_attributes(user);
+        if let Some(o) = attrs.as_object_mut() {
+            o.remove("cognito:user_status");
+            o.remove("sub");
+        }
+        request.insert("userAttributes".into(), attrs);
+        request.insert(
+            "validationData".into(),
+            if meta.validation_data.is_empty() {
+                Value::Null
+            } else {
+                string_map(&meta.validation_data)
+            },
+        );
+        if !meta.client_metadata.is_empty() {
+            request.insert("clientMetadata".into(), string_map(&meta.client_metadata));
+        }
+        self.fire(pool, "PreSignUp", source, &user.username, meta, request)
+            .await
+    }
+
     pub async fn sign_up(&self, req: SignUpRequest) -> CoreResult<SignUpOutcome> {
         let (pool, client) = self.client_by_id(&req.client_id).await?;
         self.check_secret_hash(&client, &[&req.username], req.secret_hash.as_deref())?;
@@ -681,7 +726,57 @@ impl Cognate {
         check_password_policy(&pool, &req.password)?;
         let mut user = self.new_user(&pool, req.username.clone(), attrs, "UNCONFIRMED");
         self.set_password(&pool, &mut user, &req.password)?;
-        self.insert_user(&pool, &user).await?;
+        let response = self
+            .pre_sign_up(&pool, &user, "PreSignUp_SignUp", &req.meta)
+            .await?;
+        if let Some(r) = &response {
+            if flag(r, "autoVerifyEmail")? {
+                if user.attr("email").is_none() {
+                    return Err(CoreError::new(
+                        ErrorKind::InvalidLambdaResponse,
+                        "Invalid lambda response: autoVerifyEmail needs an email attribute.",
+                    ));
+                }
+                user.attributes
+                    .insert("email_verified".into(), "true".into());
+            }
+            if flag(r, "autoVerifyPhone")? {
+                if user.attr("phone_number").is_none() {
+                    return Err(CoreError::new(
+                        ErrorKind::InvalidLambdaResponse,
+                        "Invalid lambda response: autoVerifyPhone needs a phone_number attribute.",
+                    ));
+                }
+                user.attributes
+                    .insert("phone_number_verified".into(), "true".into());
+            }
+            if flag(r, "autoConfirmUser")? {
+                user.status = "CONFIRMED".into();
+            }
+            user.aliases = pool.alias_keys(&user.attributes);
+        }
+        let auto_confirmed = user.status == "CONFIRMED";
+        if auto_confirmed && user.aliases != AliasKeys::default() {
+            // Auto-verified aliases move from an older holder, as a confirmation would.
+            let aliases = user.aliases.clone();
+            user.aliases = AliasKeys::default();
+            self.insert_user(&pool, &user).await?;
+            user.aliases = aliases;
+            if let Err(e) = self.save_with_aliases(&pool, &mut user, true).await {
+                self.store.delete_user(&pool.id, &user.username_key).await?;
+                return Err(e);
+            }
+        } else {
+            self.insert_user(&pool, &user).await?;
+        }
+        if auto_confirmed {
+            self.post_confirmation(&pool, &user, "PostConfirmation_ConfirmSignUp", &req.meta)
+                .await?;
+            return Ok(SignUpOutcome {
+                user,
+                delivery: None,
+            });
+        }
         let delivery = match Self::sign_up_channel(&pool, &user) {
             None => None,
             Some(channel) => match self
@@ -692,6 +787,7 @@ impl Cognate {
                     CodePurpose::SignUp,
                     SIGN_UP_CODE_SECONDS,
                     "SignUp",
+                    &req.meta,
                 )
                 .await
             {
@@ -707,6 +803,7 @@ impl Cognate {
         Ok(SignUpOutcome { user, delivery })
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn send_code(
         &self,
         pool: &UserPool,
@@ -715,6 +812,7 @@ impl Cognate {
         purpose: CodePurpose,
         ttl: f64,
         reason: &str,
+        meta: &CallMeta,
     ) -> CoreResult<CodeDelivery> {
         let destination = user
             .state
@@ -726,15 +824,20 @@ impl Cognate {
                 CoreError::invalid_parameter(format!("User has no {}.", channel.attribute()))
             })?;
         let code = self.issue_code(pool, user, purpose, ttl).await?;
+        let text = match self
+            .message_text(pool, user, channel, reason, &code, false, meta)
+            .await
+        {
+            Ok(t) => t,
+            Err(e) => {
+                self.store
+                    .delete_code(&pool.id, &user.username_key, purpose)
+                    .await?;
+                return Err(e);
+            }
+        };
         match self
-            .deliver(
-                pool,
-                user,
-                channel,
-                &destination,
-                verification_text(pool, channel, &code),
-                reason,
-            )
+            .deliver(pool, user, channel, &destination, text, reason)
             .await
         {
             Ok(d) => Ok(d),
@@ -754,6 +857,7 @@ impl Cognate {
         user: &mut User,
         code: Option<&str>,
         force_alias_creation: bool,
+        meta: &CallMeta,
     ) -> CoreResult<()> {
         if user.status != "UNCONFIRMED" {
             return Err(CoreError::not_authorized(format!(
@@ -762,7 +866,7 @@ impl Cognate {
             )));
         }
         if let Some(code) = code {
-            self.redeem_code(pool, user, CodePurpose::SignUp, code)
+            self.redeem_code(pool, user, CodePurpose::SignUp, code, false)
                 .await?;
             // The code proves the attribute it was sent to.
             if let Some(channel) = Self::sign_up_channel(pool, user) {
@@ -772,7 +876,39 @@ impl Cognate {
         }
         user.status = "CONFIRMED".into();
         self.save_with_aliases(pool, user, force_alias_creation)
+            .await?;
+        // The code is spent only once the confirmation has happened (an alias clash
+        // leaves it usable for a retry with ForceAliasCreation).
+        self.store
+            .delete_code(&pool.id, &user.username_key, CodePurpose::SignUp)
+            .await?;
+        self.post_confirmation(pool, user, "PostConfirmation_ConfirmSignUp", meta)
             .await
+    }
+
+    /// PostConfirmation: a failing handler is reported, but the confirmation stands.
+    async fn post_confirmation(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        source: &str,
+        meta: &CallMeta,
+    ) -> CoreResult<()> {
+        let mut request = Map::new();
+        request.insert("userAttributes".into(), user_attributes(user));
+        if !meta.client_metadata.is_empty() {
+            request.insert("clientMetadata".into(), string_map(&meta.client_metadata));
+        }
+        self.fire(
+            pool,
+            "PostConfirmation",
+            source,
+            &user.username,
+            meta,
+            request,
+        )
+        .await?;
+        Ok(())
     }
 
     /// Saves a user whose aliases may have changed. With `force`, an alias held by
@@ -822,6 +958,7 @@ impl Cognate {
         &self,
         pool: &UserPool,
         user: &User,
+        meta: &CallMeta,
     ) -> CoreResult<CodeDelivery> {
         if user.status != "UNCONFIRMED" {
             return Err(CoreError::invalid_parameter("User is already confirmed."));
@@ -835,6 +972,7 @@ impl Cognate {
             CodePurpose::SignUp,
             SIGN_UP_CODE_SECONDS,
             "ResendCode",
+            meta,
         )
         .await
     }
@@ -845,6 +983,7 @@ impl Cognate {
         pool: &UserPool,
         user: &User,
         reason: &str,
+        meta: &CallMeta,
     ) -> CoreResult<CodeDelivery> {
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
@@ -857,6 +996,7 @@ impl Cognate {
             CodePurpose::ForgotPassword,
             RESET_CODE_SECONDS,
             reason,
+            meta,
         )
         .await
     }
@@ -901,9 +1041,10 @@ impl Cognate {
         user: &mut User,
         code: &str,
         password: &str,
+        meta: &CallMeta,
     ) -> CoreResult<()> {
         check_password_policy(pool, password)?;
-        self.redeem_code(pool, user, CodePurpose::ForgotPassword, code)
+        self.redeem_code(pool, user, CodePurpose::ForgotPassword, code, true)
             .await?;
         self.set_password(pool, user, password)?;
         if matches!(
@@ -913,7 +1054,9 @@ impl Cognate {
             user.status = "CONFIRMED".into();
         }
         user.state.temporary_password_expires = None;
-        self.save_user(user).await
+        self.save_user(user).await?;
+        self.post_confirmation(pool, user, "PostConfirmation_ConfirmForgotPassword", meta)
+            .await
     }
 
     pub async fn admin_create_user(&self, req: AdminCreateUserRequest) -> CoreResult<User> {
@@ -956,6 +1099,9 @@ impl Cognate {
             Self::username_to_attributes(&pool, &req.username, &mut attrs)?;
             let mut user =
                 self.new_user(&pool, req.username.clone(), attrs, "FORCE_CHANGE_PASSWORD");
+            // cognito-compat: PreSignUp runs for AdminCreateUser, but its flags are ignored.
+            self.pre_sign_up(&pool, &user, "PreSignUp_AdminCreateUser", &req.meta)
+                .await?;
             self.set_password(&pool, &mut user, &temp_password)?;
             user.state.temporary_password_expires = Some(expires);
             if req.force_alias_creation {
@@ -987,11 +1133,25 @@ impl Cognate {
                 let Some(destination) = user.attr(channel.attribute()).map(str::to_string) else {
                     continue;
                 };
-                let text = invitation_text(&pool, channel, &user.username, &temp_password);
-                if let Err(e) = self
-                    .deliver(&pool, &user, channel, &destination, text, "AdminCreateUser")
+                let sent = match self
+                    .message_text(
+                        &pool,
+                        &user,
+                        channel,
+                        "AdminCreateUser",
+                        &temp_password,
+                        true,
+                        &req.meta,
+                    )
                     .await
                 {
+                    Ok(text) => {
+                        self.deliver(&pool, &user, channel, &destination, text, "AdminCreateUser")
+                            .await
+                    }
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = sent {
                     if !resend {
                         self.store.delete_user(&pool.id, &user.username_key).await?;
                     }
@@ -1036,6 +1196,7 @@ impl Cognate {
         &self,
         pool: &UserPool,
         user: &mut User,
+        meta: &CallMeta,
     ) -> CoreResult<Option<CodeDelivery>> {
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
@@ -1049,7 +1210,7 @@ impl Cognate {
         self.save_user(user).await?;
         match Self::recovery_channel(pool, user) {
             Ok(_) => Ok(Some(
-                self.forgot_password(pool, user, "AdminResetUserPassword")
+                self.forgot_password(pool, user, "AdminResetUserPassword", meta)
                     .await?,
             )),
             Err(_) => Ok(None),
@@ -1067,6 +1228,7 @@ impl Cognate {
         user: &mut User,
         attrs: &[(String, String)],
         mode: WriteMode,
+        meta: &CallMeta,
     ) -> CoreResult<Vec<CodeDelivery>> {
         let checked = check_attributes(pool, client, attrs, mode)?;
         let keep_old: Vec<String> = pool
@@ -1078,6 +1240,14 @@ impl Cognate {
         let mut to_verify = Vec::new();
         for (name, value) in &checked {
             let channel_attr = name == "email" || name == "phone_number";
+            if value.is_empty() {
+                user.attributes.remove(name);
+                if channel_attr {
+                    user.attributes.remove(&format!("{name}_verified"));
+                    user.state.pending_attributes.remove(name);
+                }
+                continue;
+            }
             let changed = user.attr(name) != Some(value.as_str());
             let verified_given =
                 checked.get(&format!("{name}_verified")).map(String::as_str) == Some("true");
@@ -1103,10 +1273,13 @@ impl Cognate {
         }
         self.save_with_aliases(pool, user, false).await?;
         let mut deliveries = Vec::new();
-        // cognito-compat: admin updates do not send verification codes; self-service ones do.
-        if mode == WriteMode::SelfUpdate {
+        // Changed email / phone numbers get a verification code (admin and self-service).
+        if matches!(mode, WriteMode::SelfUpdate | WriteMode::AdminUpdate) {
             for name in to_verify {
-                deliveries.push(self.send_attribute_code(pool, user, &name).await?);
+                deliveries.push(
+                    self.attribute_code(pool, user, &name, "UpdateUserAttribute", meta)
+                        .await?,
+                );
             }
         }
         Ok(deliveries)
@@ -1118,6 +1291,19 @@ impl Cognate {
         pool: &UserPool,
         user: &User,
         attribute: &str,
+        meta: &CallMeta,
+    ) -> CoreResult<CodeDelivery> {
+        self.attribute_code(pool, user, attribute, "VerifyUserAttribute", meta)
+            .await
+    }
+
+    async fn attribute_code(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        attribute: &str,
+        reason: &str,
+        meta: &CallMeta,
     ) -> CoreResult<CodeDelivery> {
         let (channel, purpose) = match attribute {
             "email" => (Channel::Email, CodePurpose::VerifyEmail),
@@ -1134,7 +1320,8 @@ impl Cognate {
             channel,
             purpose,
             VERIFY_CODE_SECONDS,
-            "VerifyUserAttribute",
+            reason,
+            meta,
         )
         .await
     }
@@ -1156,7 +1343,7 @@ impl Cognate {
                 )));
             }
         };
-        self.redeem_code(pool, user, purpose, code).await?;
+        self.redeem_code(pool, user, purpose, code, true).await?;
         if let Some(v) = user.state.pending_attributes.remove(attribute) {
             user.attributes.insert(attribute.to_string(), v);
         }
@@ -1207,6 +1394,90 @@ impl Cognate {
         self.save_with_aliases(pool, user, false).await
     }
 
+    /// UserMigration: asks the pool's trigger for a user that is not here yet and
+    /// creates it from the answer. `password` is given for sign-ins (the trigger
+    /// checked it; it is stored as this user's password when the user ends up
+    /// CONFIRMED). An empty answer means "no such user".
+    pub async fn migrate_user(
+        &self,
+        pool: &UserPool,
+        username: &str,
+        password: Option<&str>,
+        source: &str,
+        meta: &CallMeta,
+    ) -> CoreResult<Option<User>> {
+        if Self::trigger_arn(pool, "UserMigration").is_none() {
+            return Ok(None);
+        }
+        let mut request = Map::new();
+        if let Some(p) = password {
+            request.insert("password".into(), json!(p));
+        }
+        request.insert(
+            "validationData".into(),
+            if meta.validation_data.is_empty() {
+                Value::Null
+            } else {
+                string_map(&meta.validation_data)
+            },
+        );
+        if !meta.client_metadata.is_empty() {
+            request.insert("clientMetadata".into(), string_map(&meta.client_metadata));
+        }
+        let Some(r) = self
+            .fire(pool, "UserMigration", source, username, meta, request)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some(mut attrs) = crate::triggers::string_map_field(&r, "userAttributes")? else {
+            return Ok(None);
+        };
+        attrs.remove("sub");
+        attrs.remove("cognito:user_status");
+        let pairs: Vec<(String, String)> = attrs.into_iter().collect();
+        let mut checked =
+            check_attributes(pool, None, &pairs, WriteMode::AdminCreate).map_err(|e| {
+                CoreError::new(
+                    ErrorKind::InvalidLambdaResponse,
+                    format!("Invalid lambda response: {}", e.message),
+                )
+            })?;
+        if pool.uses_username_attributes()
+            && !checked.contains_key("email")
+            && !checked.contains_key("phone_number")
+        {
+            Self::username_to_attributes(pool, username, &mut checked)?;
+        }
+        let confirmed =
+            crate::triggers::text(&r, "finalUserStatus")?.as_deref() == Some("CONFIRMED");
+        let status = if confirmed {
+            "CONFIRMED"
+        } else {
+            "RESET_REQUIRED"
+        };
+        let mut user = self.new_user(pool, username.to_string(), checked, status);
+        if let (Some(p), true) = (password, confirmed) {
+            // cognito-compat: the migrated password is not held to the pool's policy.
+            self.set_password(pool, &mut user, p)?;
+        }
+        let force = flag(&r, "forceAliasCreation")?;
+        if force && user.aliases != AliasKeys::default() {
+            let aliases = user.aliases.clone();
+            user.aliases = AliasKeys::default();
+            self.insert_user(pool, &user).await?;
+            user.aliases = aliases;
+            if let Err(e) = self.save_with_aliases(pool, &mut user, true).await {
+                self.store.delete_user(&pool.id, &user.username_key).await?;
+                return Err(e);
+            }
+        } else {
+            self.insert_user(pool, &user).await?;
+        }
+        tracing::info!(pool_id = %pool.id, "user migrated");
+        Ok(Some(user))
+    }
+
     /// ChangePassword: the previous password must match (when the user has one).
     pub async fn change_password(
         &self,
@@ -1225,9 +1496,17 @@ impl Cognate {
         self.save_user(user).await
     }
 
+    /// AdminDisableUser / AdminEnableUser. Disabling also revokes every sign-in,
+    /// as Cognito does: tokens issued before stay invalid after re-enabling.
     pub async fn set_enabled(&self, user: &mut User, enabled: bool) -> CoreResult<()> {
         user.enabled = enabled;
-        self.save_user(user).await
+        self.save_user(user).await?;
+        if !enabled {
+            self.store
+                .revoke_user_sessions(&user.pool_id, &user.username_key)
+                .await?;
+        }
+        Ok(())
     }
 
     pub async fn delete_user(&self, pool: &UserPool, user: &User) -> CoreResult<()> {

@@ -8,9 +8,13 @@
 
 mod sms;
 mod smtp;
+pub mod triggers;
 
 pub use sms::{SmsWebhookConfig, WebhookSmsSender};
 pub use smtp::{SmtpConfig, SmtpSender, SmtpTls};
+pub use triggers::{
+    FunctionMapping, LambdaConfig, TriggerConfigError, TriggerRouter, TriggersConfig,
+};
 
 /// A sender could not be built from its configuration.
 #[derive(Debug, thiserror::Error)]

@@ -81,6 +81,9 @@ pub struct Config {
     /// HTTP webhook for SMS; without it text messages go to the outbox.
     #[serde(default, skip_serializing)]
     pub sms: Option<cognate_outbound::SmsWebhookConfig>,
+    /// Trigger transports: ARN → HTTP URL or local command, and Lambda credentials.
+    #[serde(default, skip_serializing)]
+    pub triggers: cognate_outbound::TriggersConfig,
     /// Pools (and their clients) to create or update at start.
     #[serde(default, skip_serializing)]
     pub pools: Vec<DeclaredPool>,
@@ -116,6 +119,7 @@ impl Default for Config {
             email: None,
             email_password_file: None,
             sms: None,
+            triggers: cognate_outbound::TriggersConfig::default(),
             log_format: "text".into(),
             pools: Vec::new(),
         }

@@ -176,7 +176,11 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     };
     let core = Arc::new(
         Cognate::new(store, Arc::new(SystemClock), master_key(&config)?, identity)
-            .with_delivery(delivery(&config)?),
+            .with_delivery(delivery(&config)?)
+            .with_triggers(Arc::new(
+                cognate_outbound::TriggerRouter::new(config.triggers.clone())
+                    .context("trigger configuration")?,
+            )),
     );
     core.check_master_key().await.map_err(|e| anyhow::anyhow!("{}", e.message)).context(
         "the master key does not open this database's secrets (was it created with another key?)",

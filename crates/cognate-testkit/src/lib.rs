@@ -33,18 +33,24 @@ pub async fn fresh_pg_schema(base: &str) -> anyhow::Result<String> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or_default();
-    let schema = format!("t_{now}_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let schema = format!(
+        "t_{now}_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
     let mut conn = sqlx::PgConnection::connect(base).await?;
     // Schemas of earlier runs (named t_<unix time>_...) are dropped after an hour.
-    let old: Vec<String> = sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 't\\_%'")
-        .fetch_all(&mut conn)
-        .await?;
+    let old: Vec<String> =
+        sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 't\\_%'")
+            .fetch_all(&mut conn)
+            .await?;
     for name in old {
         let created = name.split('_').nth(1).and_then(|t| t.parse::<u64>().ok());
         if created.is_some_and(|t| t + 3600 < now) {
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")))
-                .execute(&mut conn)
-                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA IF EXISTS \"{name}\" CASCADE"
+            )))
+            .execute(&mut conn)
+            .await?;
         }
     }
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))

@@ -106,7 +106,10 @@ both!(group_crud, |ts: TestServer| async move {
         .send()
         .await
         .unwrap();
-    assert_eq!(got.group().unwrap().description(), Some("Everyone on staff"));
+    assert_eq!(
+        got.group().unwrap().description(),
+        Some("Everyone on staff")
+    );
     assert_eq!(got.group().unwrap().creation_date(), g.creation_date());
 
     let message = expect_code(
@@ -187,7 +190,10 @@ both!(list_groups_paging, |ts: TestServer| async move {
             .unwrap();
         sizes.push(page.groups().len());
         for g in page.groups() {
-            assert!(seen.insert(g.group_name().unwrap().to_string()), "{g:?} twice");
+            assert!(
+                seen.insert(g.group_name().unwrap().to_string()),
+                "{g:?} twice"
+            );
         }
         token = page.next_token().map(str::to_string);
         if token.is_none() {
@@ -221,7 +227,10 @@ both!(membership, |ts: TestServer| async move {
     // Adding twice is harmless.
     add(&c, &pool, "bob", "staff").await;
 
-    assert_eq!(groups_of(&c, &pool, "alice").await, set(&["admins", "staff"]));
+    assert_eq!(
+        groups_of(&c, &pool, "alice").await,
+        set(&["admins", "staff"])
+    );
     assert_eq!(groups_of(&c, &pool, "bob").await, set(&["staff"]));
     assert!(groups_of(&c, &pool, "carol").await.is_empty());
     assert_eq!(members(&c, &pool, "staff").await, set(&["alice", "bob"]));
@@ -344,28 +353,31 @@ both!(deleting_user_leaves_groups, |ts: TestServer| async move {
     assert_eq!(members(&c, &pool, "staff").await, set(&["bob"]));
 });
 
-both!(deleting_group_drops_memberships, |ts: TestServer| async move {
-    let c = ts.idp();
-    let pool = new_pool(&c, "del-group").await;
-    for u in ["alice", "bob"] {
-        confirmed_user(&c, &pool, u, &[]).await;
+both!(
+    deleting_group_drops_memberships,
+    |ts: TestServer| async move {
+        let c = ts.idp();
+        let pool = new_pool(&c, "del-group").await;
+        for u in ["alice", "bob"] {
+            confirmed_user(&c, &pool, u, &[]).await;
+        }
+        create_group(&c, &pool, "staff").await;
+        create_group(&c, &pool, "admins").await;
+        add(&c, &pool, "alice", "staff").await;
+        add(&c, &pool, "alice", "admins").await;
+        add(&c, &pool, "bob", "staff").await;
+        c.delete_group()
+            .user_pool_id(&pool)
+            .group_name("staff")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(groups_of(&c, &pool, "alice").await, set(&["admins"]));
+        assert!(groups_of(&c, &pool, "bob").await.is_empty());
+        // A new group of the same name starts empty.
+        create_group(&c, &pool, "staff").await;
+        assert!(members(&c, &pool, "staff").await.is_empty());
+        // The users are still there.
+        assert_eq!(status_of(&c, &pool, "bob").await, "CONFIRMED");
     }
-    create_group(&c, &pool, "staff").await;
-    create_group(&c, &pool, "admins").await;
-    add(&c, &pool, "alice", "staff").await;
-    add(&c, &pool, "alice", "admins").await;
-    add(&c, &pool, "bob", "staff").await;
-    c.delete_group()
-        .user_pool_id(&pool)
-        .group_name("staff")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(groups_of(&c, &pool, "alice").await, set(&["admins"]));
-    assert!(groups_of(&c, &pool, "bob").await.is_empty());
-    // A new group of the same name starts empty.
-    create_group(&c, &pool, "staff").await;
-    assert!(members(&c, &pool, "staff").await.is_empty());
-    // The users are still there.
-    assert_eq!(status_of(&c, &pool, "bob").await, "CONFIRMED");
-});
+);

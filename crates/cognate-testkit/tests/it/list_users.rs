@@ -107,10 +107,7 @@ both!(filters_on_each_attribute, |ts: TestServer| async move {
         assert_eq!(names(&c, &pool, filter).await, set(expected), "{filter}");
     }
     // Unfiltered and empty filter list everybody.
-    assert_eq!(
-        names(&c, &pool, "").await,
-        set(&["alice", "alina", "bob"])
-    );
+    assert_eq!(names(&c, &pool, "").await, set(&["alice", "alina", "bob"]));
 
     // sub, exactly and by prefix.
     let sub = user_attr(&c, &pool, "alina", "sub").await.unwrap();
@@ -124,10 +121,7 @@ both!(filters_on_each_attribute, |ts: TestServer| async move {
             .contains("alina")
     );
     // Spaces around the operator are optional.
-    assert_eq!(
-        names(&c, &pool, "username=\"bob\"").await,
-        set(&["bob"])
-    );
+    assert_eq!(names(&c, &pool, "username=\"bob\"").await, set(&["bob"]));
 });
 
 both!(filters_on_status, |ts: TestServer| async move {
@@ -294,6 +288,12 @@ both!(pagination, |ts: TestServer| async move {
     let page = c.list_users().user_pool_id(&pool).send().await.unwrap();
     assert_eq!(page.users().len(), 25);
     assert!(page.pagination_token().is_none());
+
+    // Limit is at most 60.
+    expect_code(
+        c.list_users().user_pool_id(&pool).limit(61).send().await,
+        "InvalidParameterException",
+    );
 
     // A token that was never issued.
     expect_code(

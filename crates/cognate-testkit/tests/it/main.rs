@@ -31,6 +31,7 @@ macro_rules! each_backend {
     };
 }
 
+mod auth;
 mod bootstrap;
 mod clients;
 mod groups;
@@ -39,8 +40,11 @@ mod pools;
 mod protocol;
 mod race;
 mod restart;
-mod sigv4;
 mod signup;
+mod sigv4;
+mod srp;
+mod tokens;
+mod user_ops;
 mod users;
 
 pub const IDP: &str = "AWSCognitoIdentityProviderService";
@@ -414,8 +418,16 @@ pub async fn status_of(c: &idp::Client, pool_id: &str, username: &str) -> String
 }
 
 /// A user attribute as AdminGetUser reports it.
-pub async fn user_attr(c: &idp::Client, pool_id: &str, username: &str, name: &str) -> Option<String> {
-    attr_of(admin_get(c, pool_id, username).await.user_attributes(), name)
+pub async fn user_attr(
+    c: &idp::Client,
+    pool_id: &str,
+    username: &str,
+    name: &str,
+) -> Option<String> {
+    attr_of(
+        admin_get(c, pool_id, username).await.user_attributes(),
+        name,
+    )
 }
 
 /// AdminCreateUser without an invitation, then a permanent password: CONFIRMED.
@@ -448,3 +460,51 @@ pub async fn confirmed_user(
 
 /// A password every default policy accepts.
 pub const PASSWORD: &str = "Passw0rd!";
+
+/// An app client that allows ADMIN_USER_PASSWORD_AUTH; returns its id.
+pub async fn admin_auth_client(c: &idp::Client, pool_id: &str) -> String {
+    use idp::types::ExplicitAuthFlowsType as F;
+    c.create_user_pool_client()
+        .user_pool_id(pool_id)
+        .client_name("admin-auth")
+        .explicit_auth_flows(F::AllowAdminUserPasswordAuth)
+        .explicit_auth_flows(F::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateUserPoolClient: {e:?}"))
+        .user_pool_client()
+        .and_then(|cl| cl.client_id())
+        .expect("ClientId")
+        .to_string()
+}
+
+/// Whether ADMIN_USER_PASSWORD_AUTH accepts the password (tokens or a
+/// challenge); a wrong one is NotAuthorizedException, anything else panics.
+pub async fn password_works(
+    c: &idp::Client,
+    pool_id: &str,
+    client_id: &str,
+    username: &str,
+    password: &str,
+) -> bool {
+    let r = c
+        .admin_initiate_auth()
+        .user_pool_id(pool_id)
+        .client_id(client_id)
+        .auth_flow(idp::types::AuthFlowType::AdminUserPasswordAuth)
+        .auth_parameters("USERNAME", username)
+        .auth_parameters("PASSWORD", password)
+        .send()
+        .await;
+    match r {
+        Ok(out) => {
+            assert!(
+                out.authentication_result().is_some() || out.challenge_name().is_some(),
+                "{out:?}"
+            );
+            true
+        }
+        Err(e) if code(&e) == "NotAuthorizedException" => false,
+        Err(e) => panic!("AdminInitiateAuth {username}: {e:?}"),
+    }
+}

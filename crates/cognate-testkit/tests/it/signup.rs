@@ -60,50 +60,84 @@ fn is_uuid(s: &str) -> bool {
     uuid::Uuid::parse_str(s).is_ok() && s == s.to_lowercase() && s.len() == 36
 }
 
-both!(sign_up_returns_sub_and_delivery, |ts: TestServer| async move {
-    let c = ts.idp();
-    let (pool, client) = email_pool(&c).await;
-    let out = sign_up(&c, &client, "alice", "jane@example.com").await;
-    let sub = out.user_sub().to_string();
-    assert!(is_uuid(&sub), "UserSub {sub}");
-    assert!(!out.user_confirmed());
-    let d = out.code_delivery_details().expect("CodeDeliveryDetails");
-    assert_eq!(d.destination(), Some("j***@e***"));
-    assert_eq!(d.delivery_medium(), Some(&DeliveryMediumType::Email));
-    assert_eq!(d.attribute_name(), Some("email"));
+both!(
+    sign_up_returns_sub_and_delivery,
+    |ts: TestServer| async move {
+        let c = ts.idp();
+        let (pool, client) = email_pool(&c).await;
+        let out = sign_up(&c, &client, "alice", "jane@example.com").await;
+        let sub = out.user_sub().to_string();
+        assert!(is_uuid(&sub), "UserSub {sub}");
+        assert!(!out.user_confirmed());
+        let d = out.code_delivery_details().expect("CodeDeliveryDetails");
+        assert_eq!(d.destination(), Some("j***@e***"));
+        assert_eq!(d.delivery_medium(), Some(&DeliveryMediumType::Email));
+        assert_eq!(d.attribute_name(), Some("email"));
 
-    let u = admin_get(&c, &pool, "alice").await;
-    assert_eq!(u.username(), "alice");
-    assert_eq!(u.user_status(), Some(&UserStatusType::Unconfirmed));
-    assert!(u.enabled());
-    assert_eq!(attr_of(u.user_attributes(), "sub"), Some(sub));
-    assert_eq!(
-        attr_of(u.user_attributes(), "email").as_deref(),
-        Some("jane@example.com")
-    );
-    assert_ne!(
-        attr_of(u.user_attributes(), "email_verified").as_deref(),
-        Some("true")
-    );
+        let u = admin_get(&c, &pool, "alice").await;
+        assert_eq!(u.username(), "alice");
+        assert_eq!(u.user_status(), Some(&UserStatusType::Unconfirmed));
+        assert!(u.enabled());
+        assert_eq!(attr_of(u.user_attributes(), "sub"), Some(sub));
+        assert_eq!(
+            attr_of(u.user_attributes(), "email").as_deref(),
+            Some("jane@example.com")
+        );
+        assert_ne!(
+            attr_of(u.user_attributes(), "email_verified").as_deref(),
+            Some("true")
+        );
 
-    let msgs = messages(&ts, &pool, "alice").await;
-    assert_eq!(msgs.len(), 1, "{msgs:?}");
-    assert_eq!(msgs[0]["destination"], "jane@example.com");
-    assert_eq!(msgs[0]["channel"], "EMAIL");
-    assert!(
-        code_in(msgs[0]["body"].as_str().unwrap()).is_some(),
-        "{msgs:?}"
-    );
+        let msgs = messages(&ts, &pool, "alice").await;
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert_eq!(msgs[0]["destination"], "jane@example.com");
+        assert_eq!(msgs[0]["channel"], "EMAIL");
+        assert!(
+            code_in(msgs[0]["body"].as_str().unwrap()).is_some(),
+            "{msgs:?}"
+        );
 
-    // Without AutoVerifiedAttributes nothing is sent.
-    let plain = new_pool(&c, "plain").await;
-    let plain_client = new_client(&c, &plain).await;
-    let out = sign_up(&c, &plain_client, "bob", "bob@example.com").await;
-    assert!(out.code_delivery_details().is_none(), "{out:?}");
-    assert!(!out.user_confirmed());
-    assert!(messages(&ts, &plain, "bob").await.is_empty());
-    assert_eq!(status_of(&c, &plain, "bob").await, "UNCONFIRMED");
-});
+        // A pool that verifies phone numbers sends the code by SMS.
+        let phone_pool = c
+            .create_user_pool()
+            .pool_name("phone")
+            .auto_verified_attributes(VerifiedAttributeType::PhoneNumber)
+            .send()
+            .await
+            .unwrap()
+            .user_pool()
+            .and_then(|p| p.id())
+            .unwrap()
+            .to_string();
+        let phone_client = new_client(&c, &phone_pool).await;
+        let out = c
+            .sign_up()
+            .client_id(&phone_client)
+            .username("carol")
+            .password(PASSWORD)
+            .user_attributes(attribute("phone_number", "+15555550123"))
+            .send()
+            .await
+            .unwrap();
+        let d = out.code_delivery_details().expect("CodeDeliveryDetails");
+        assert_eq!(d.destination(), Some("+*******0123"));
+        assert_eq!(d.delivery_medium(), Some(&DeliveryMediumType::Sms));
+        assert_eq!(d.attribute_name(), Some("phone_number"));
+        let msgs = messages(&ts, &phone_pool, "carol").await;
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert_eq!(msgs[0]["channel"], "SMS");
+        assert_eq!(msgs[0]["destination"], "+15555550123");
+
+        // Without AutoVerifiedAttributes nothing is sent.
+        let plain = new_pool(&c, "plain").await;
+        let plain_client = new_client(&c, &plain).await;
+        let out = sign_up(&c, &plain_client, "bob", "bob@example.com").await;
+        assert!(out.code_delivery_details().is_none(), "{out:?}");
+        assert!(!out.user_confirmed());
+        assert!(messages(&ts, &plain, "bob").await.is_empty());
+        assert_eq!(status_of(&c, &plain, "bob").await, "UNCONFIRMED");
+    }
+);
 
 both!(sign_up_password_policy, |ts: TestServer| async move {
     let c = ts.idp();
@@ -133,8 +167,14 @@ both!(sign_up_password_policy, |ts: TestServer| async move {
     let client = new_client(&c, &pool).await;
     for (password, why) in [
         ("Sh0rt!", "Password not long enough"),
-        ("lowercase-only-1", "Password must have uppercase characters"),
-        ("UPPERCASE-ONLY-1", "Password must have lowercase characters"),
+        (
+            "lowercase-only-1",
+            "Password must have uppercase characters",
+        ),
+        (
+            "UPPERCASE-ONLY-1",
+            "Password must have lowercase characters",
+        ),
         ("No-Numbers-Here", "Password must have numeric characters"),
         ("NoSymbols12345", "Password must have symbol characters"),
     ] {
@@ -313,7 +353,10 @@ both!(secret_hash, |ts: TestServer| async move {
                 .await,
             "NotAuthorizedException",
         );
-        assert_eq!(message, format!("Unable to verify secret hash for client {id}"));
+        assert_eq!(
+            message,
+            format!("Unable to verify secret hash for client {id}")
+        );
     }
     expect_code(
         c.admin_get_user()
@@ -336,8 +379,14 @@ both!(secret_hash, |ts: TestServer| async move {
 
     // ConfirmSignUp needs it too.
     let code = latest_code(&ts, &pool, "alice").await;
-    let message = expect_code(confirm(&c, &id, "alice", &code).await, "NotAuthorizedException");
-    assert!(message.contains("SECRET_HASH was not received"), "{message}");
+    let message = expect_code(
+        confirm(&c, &id, "alice", &code).await,
+        "NotAuthorizedException",
+    );
+    assert!(
+        message.contains("SECRET_HASH was not received"),
+        "{message}"
+    );
     assert_eq!(status_of(&c, &pool, "alice").await, "UNCONFIRMED");
     c.confirm_sign_up()
         .client_id(&id)
@@ -368,65 +417,68 @@ both!(secret_hash, |ts: TestServer| async move {
         .unwrap();
 });
 
-both!(username_exists_and_admin_only, |ts: TestServer| async move {
-    let c = ts.idp();
-    let (pool, client) = email_pool(&c).await;
-    sign_up(&c, &client, "alice", "a@example.com").await;
-    expect_code(
-        c.sign_up()
-            .client_id(&client)
-            .username("alice")
-            .password(PASSWORD)
-            .send()
-            .await,
-        "UsernameExistsException",
-    );
-    // Also against a user the admin created.
-    confirmed_user(&c, &pool, "bob", &[]).await;
-    expect_code(
-        c.sign_up()
-            .client_id(&client)
-            .username("bob")
-            .password(PASSWORD)
-            .send()
-            .await,
-        "UsernameExistsException",
-    );
+both!(
+    username_exists_and_admin_only,
+    |ts: TestServer| async move {
+        let c = ts.idp();
+        let (pool, client) = email_pool(&c).await;
+        sign_up(&c, &client, "alice", "a@example.com").await;
+        expect_code(
+            c.sign_up()
+                .client_id(&client)
+                .username("alice")
+                .password(PASSWORD)
+                .send()
+                .await,
+            "UsernameExistsException",
+        );
+        // Also against a user the admin created.
+        confirmed_user(&c, &pool, "bob", &[]).await;
+        expect_code(
+            c.sign_up()
+                .client_id(&client)
+                .username("bob")
+                .password(PASSWORD)
+                .send()
+                .await,
+            "UsernameExistsException",
+        );
 
-    let admin_only = c
-        .create_user_pool()
-        .pool_name("admin-only")
-        .admin_create_user_config(
-            AdminCreateUserConfigType::builder()
-                .allow_admin_create_user_only(true)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .user_pool()
-        .and_then(|p| p.id())
-        .unwrap()
-        .to_string();
-    let admin_client = new_client(&c, &admin_only).await;
-    let message = expect_code(
-        c.sign_up()
-            .client_id(&admin_client)
-            .username("carol")
-            .password(PASSWORD)
+        let admin_only = c
+            .create_user_pool()
+            .pool_name("admin-only")
+            .admin_create_user_config(
+                AdminCreateUserConfigType::builder()
+                    .allow_admin_create_user_only(true)
+                    .build(),
+            )
             .send()
-            .await,
-        "NotAuthorizedException",
-    );
-    assert_eq!(message, "SignUp is not permitted for this user pool");
-    let users = c
-        .list_users()
-        .user_pool_id(&admin_only)
-        .send()
-        .await
-        .unwrap();
-    assert!(users.users().is_empty());
-});
+            .await
+            .unwrap()
+            .user_pool()
+            .and_then(|p| p.id())
+            .unwrap()
+            .to_string();
+        let admin_client = new_client(&c, &admin_only).await;
+        let message = expect_code(
+            c.sign_up()
+                .client_id(&admin_client)
+                .username("carol")
+                .password(PASSWORD)
+                .send()
+                .await,
+            "NotAuthorizedException",
+        );
+        assert_eq!(message, "SignUp is not permitted for this user pool");
+        let users = c
+            .list_users()
+            .user_pool_id(&admin_only)
+            .send()
+            .await
+            .unwrap();
+        assert!(users.users().is_empty());
+    }
+);
 
 both!(confirm_sign_up_with_code, |ts: TestServer| async move {
     let c = ts.idp();
@@ -449,10 +501,11 @@ both!(confirm_sign_up_with_code, |ts: TestServer| async move {
         Some("true")
     );
 
-    expect_code(
+    let message = expect_code(
         confirm(&c, &client, "alice", &code).await,
         "NotAuthorizedException",
     );
+    assert!(message.contains("Current status is CONFIRMED"), "{message}");
     // ResendConfirmationCode for a confirmed user is refused.
     expect_code(
         c.resend_confirmation_code()
@@ -539,74 +592,97 @@ both!(forgot_password_round_trip, |ts: TestServer| async move {
         confirm_forgot(reset, "An0ther-Passw0rd").await,
         "ExpiredCodeException",
     );
+    // The new password signs in; the old one no longer does.
+    let auth = admin_auth_client(&c, &pool).await;
+    assert!(password_works(&c, &pool, &auth, "alice", "N3w-Passw0rd").await);
+    assert!(!password_works(&c, &pool, &auth, "alice", PASSWORD).await);
 });
 
-both!(admin_reset_then_confirm_forgot, |ts: TestServer| async move {
-    let c = ts.idp();
-    let (pool, client) = email_pool(&c).await;
-    confirmed_user(
-        &c,
-        &pool,
-        "alice",
-        &[("email", "alice@example.com"), ("email_verified", "true")],
-    )
-    .await;
-    assert!(messages(&ts, &pool, "alice").await.is_empty());
-    c.admin_reset_user_password()
-        .user_pool_id(&pool)
-        .username("alice")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(status_of(&c, &pool, "alice").await, "RESET_REQUIRED");
-    let code = latest_code(&ts, &pool, "alice").await;
-    c.confirm_forgot_password()
-        .client_id(&client)
-        .username("alice")
-        .confirmation_code(&code)
-        .password("N3w-Passw0rd")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(status_of(&c, &pool, "alice").await, "CONFIRMED");
-    expect_code(
+both!(
+    admin_reset_then_confirm_forgot,
+    |ts: TestServer| async move {
+        let c = ts.idp();
+        let (pool, client) = email_pool(&c).await;
+        confirmed_user(
+            &c,
+            &pool,
+            "alice",
+            &[("email", "alice@example.com"), ("email_verified", "true")],
+        )
+        .await;
+        assert!(messages(&ts, &pool, "alice").await.is_empty());
+        c.admin_reset_user_password()
+            .user_pool_id(&pool)
+            .username("alice")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(status_of(&c, &pool, "alice").await, "RESET_REQUIRED");
+        let auth = admin_auth_client(&c, &pool).await;
+        expect_code(
+            c.admin_initiate_auth()
+                .user_pool_id(&pool)
+                .client_id(&auth)
+                .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+                .auth_parameters("USERNAME", "alice")
+                .auth_parameters("PASSWORD", PASSWORD)
+                .send()
+                .await,
+            "PasswordResetRequiredException",
+        );
+        let code = latest_code(&ts, &pool, "alice").await;
         c.confirm_forgot_password()
             .client_id(&client)
             .username("alice")
             .confirmation_code(&code)
-            .password("N3w-Passw0rd-2")
+            .password("N3w-Passw0rd")
             .send()
-            .await,
-        "ExpiredCodeException",
-    );
-});
+            .await
+            .unwrap();
+        assert_eq!(status_of(&c, &pool, "alice").await, "CONFIRMED");
+        expect_code(
+            c.confirm_forgot_password()
+                .client_id(&client)
+                .username("alice")
+                .confirmation_code(&code)
+                .password("N3w-Passw0rd-2")
+                .send()
+                .await,
+            "ExpiredCodeException",
+        );
+        assert!(password_works(&c, &pool, &auth, "alice", "N3w-Passw0rd").await);
+    }
+);
 
-both!(forgot_password_needs_verified_contact, |ts: TestServer| async move {
-    let c = ts.idp();
-    let (pool, client) = email_pool(&c).await;
-    // Confirmed by the admin: the email was never verified.
-    confirmed_user(&c, &pool, "alice", &[("email", "alice@example.com")]).await;
-    expect_code(
-        c.forgot_password()
-            .client_id(&client)
-            .username("alice")
-            .send()
-            .await,
-        "InvalidParameterException",
-    );
-    // No address at all.
-    confirmed_user(&c, &pool, "bob", &[]).await;
-    expect_code(
-        c.forgot_password()
-            .client_id(&client)
-            .username("bob")
-            .send()
-            .await,
-        "InvalidParameterException",
-    );
-    assert!(messages(&ts, &pool, "alice").await.is_empty());
-    assert!(messages(&ts, &pool, "bob").await.is_empty());
-});
+both!(
+    forgot_password_needs_verified_contact,
+    |ts: TestServer| async move {
+        let c = ts.idp();
+        let (pool, client) = email_pool(&c).await;
+        // Confirmed by the admin: the email was never verified.
+        confirmed_user(&c, &pool, "alice", &[("email", "alice@example.com")]).await;
+        expect_code(
+            c.forgot_password()
+                .client_id(&client)
+                .username("alice")
+                .send()
+                .await,
+            "InvalidParameterException",
+        );
+        // No address at all.
+        confirmed_user(&c, &pool, "bob", &[]).await;
+        expect_code(
+            c.forgot_password()
+                .client_id(&client)
+                .username("bob")
+                .send()
+                .await,
+            "InvalidParameterException",
+        );
+        assert!(messages(&ts, &pool, "alice").await.is_empty());
+        assert!(messages(&ts, &pool, "bob").await.is_empty());
+    }
+);
 
 both!(prevent_user_existence_errors, |ts: TestServer| async move {
     let c = ts.idp();
@@ -664,7 +740,9 @@ both!(prevent_user_existence_errors, |ts: TestServer| async move {
         .send()
         .await
         .unwrap();
-    let d = out.code_delivery_details().expect("simulated CodeDeliveryDetails");
+    let d = out
+        .code_delivery_details()
+        .expect("simulated CodeDeliveryDetails");
     assert!(d.destination().is_some_and(|s| s.contains("***")), "{d:?}");
     assert!(d.delivery_medium().is_some());
     c.resend_confirmation_code()
@@ -747,7 +825,9 @@ both!(email_as_username, |ts: TestServer| async move {
 
     // The code went to the user stored under its sub; confirming by email works.
     let code = latest_code(&ts, &pool, &sub).await;
-    confirm(&c, &client, "jane@example.com", &code).await.unwrap();
+    confirm(&c, &client, "jane@example.com", &code)
+        .await
+        .unwrap();
     assert_eq!(status_of(&c, &pool, &sub).await, "CONFIRMED");
 
     let listed = c.list_users().user_pool_id(&pool).send().await.unwrap();
@@ -783,6 +863,37 @@ both!(email_as_username, |ts: TestServer| async move {
     );
     let listed = c.list_users().user_pool_id(&pool).send().await.unwrap();
     assert_eq!(listed.users().len(), 1);
+
+    // AdminCreateUser in such a pool: the Username is a new sub too.
+    let created = c
+        .admin_create_user()
+        .user_pool_id(&pool)
+        .username("max@example.com")
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    let user = created.user().unwrap();
+    let name = user.username().unwrap();
+    assert!(is_uuid(name), "{name}");
+    assert_eq!(attr_of(user.attributes(), "sub").as_deref(), Some(name));
+    assert_eq!(
+        attr_of(user.attributes(), "email").as_deref(),
+        Some("max@example.com")
+    );
+    assert_eq!(
+        admin_get(&c, &pool, "max@example.com").await.username(),
+        name
+    );
+    expect_code(
+        c.admin_create_user()
+            .user_pool_id(&pool)
+            .username("max")
+            .message_action(MessageActionType::Suppress)
+            .send()
+            .await,
+        "InvalidParameterException",
+    );
 });
 
 both!(email_alias, |ts: TestServer| async move {
@@ -873,6 +984,54 @@ both!(email_alias, |ts: TestServer| async move {
     assert_eq!(
         attr_of(alice.user_attributes(), "email").as_deref(),
         Some("shared@example.com")
+    );
+
+    // The admin paths honour aliases as well.
+    let create_carol = || {
+        c.admin_create_user()
+            .user_pool_id(&pool)
+            .username("carol")
+            .user_attributes(attribute("email", "shared@example.com"))
+            .user_attributes(attribute("email_verified", "true"))
+            .message_action(MessageActionType::Suppress)
+    };
+    expect_code(create_carol().send().await, "AliasExistsException");
+    expect_code(
+        c.admin_get_user()
+            .user_pool_id(&pool)
+            .username("carol")
+            .send()
+            .await,
+        "UserNotFoundException",
+    );
+    create_carol()
+        .force_alias_creation(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        admin_get(&c, &pool, "shared@example.com").await.username(),
+        "carol"
+    );
+    assert_eq!(
+        user_attr(&c, &pool, "bob", "email_verified")
+            .await
+            .as_deref(),
+        Some("false")
+    );
+    // Verifying the same address on another user by update is refused.
+    expect_code(
+        c.admin_update_user_attributes()
+            .user_pool_id(&pool)
+            .username("bob")
+            .user_attributes(attribute("email_verified", "true"))
+            .send()
+            .await,
+        "AliasExistsException",
+    );
+    assert_eq!(
+        admin_get(&c, &pool, "shared@example.com").await.username(),
+        "carol"
     );
 });
 

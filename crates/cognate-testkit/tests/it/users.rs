@@ -117,8 +117,14 @@ both!(admin_create_user_invitation, |ts: TestServer| async move {
         .and_then(|rest| rest.strip_suffix(" - welcome"))
         .unwrap_or_else(|| panic!("invitation {body:?}"));
     assert!(password.len() >= 8, "{password}");
-    assert!(password.chars().any(|ch| ch.is_ascii_uppercase()), "{password}");
-    assert!(password.chars().any(|ch| ch.is_ascii_lowercase()), "{password}");
+    assert!(
+        password.chars().any(|ch| ch.is_ascii_uppercase()),
+        "{password}"
+    );
+    assert!(
+        password.chars().any(|ch| ch.is_ascii_lowercase()),
+        "{password}"
+    );
     assert!(password.chars().any(|ch| ch.is_ascii_digit()), "{password}");
 
     // By SMS, to the phone number.
@@ -188,10 +194,7 @@ both!(admin_create_user_actions, |ts: TestServer| async move {
     );
 
     // Duplicate.
-    expect_code(
-        create("quiet").send().await,
-        "UsernameExistsException",
-    );
+    expect_code(create("quiet").send().await, "UsernameExistsException");
     // A temporary password against the policy.
     expect_code(
         c.admin_create_user()
@@ -336,7 +339,9 @@ both!(admin_update_attributes, |ts: TestServer| async move {
         .await
         .unwrap();
     assert_eq!(
-        user_attr(&c, &pool, "alice", "email_verified").await.as_deref(),
+        user_attr(&c, &pool, "alice", "email_verified")
+            .await
+            .as_deref(),
         Some("true")
     );
 
@@ -367,7 +372,9 @@ both!(admin_update_attributes, |ts: TestServer| async move {
         "InvalidParameterException",
     );
     assert_eq!(
-        user_attr(&c, &pool, "alice", "custom:team").await.as_deref(),
+        user_attr(&c, &pool, "alice", "custom:team")
+            .await
+            .as_deref(),
         Some("red")
     );
     assert_eq!(user_attr(&c, &pool, "alice", "sub").await, sub);
@@ -428,14 +435,19 @@ both!(admin_set_user_password, |ts: TestServer| async move {
             .permanent(permanent)
             .send()
     };
+    let auth = admin_auth_client(&c, &pool).await;
     set("Perm-Passw0rd", true).await.unwrap();
     assert_eq!(status_of(&c, &pool, "alice").await, "CONFIRMED");
+    assert!(password_works(&c, &pool, &auth, "alice", "Perm-Passw0rd").await);
     set("Temp-Passw0rd", false).await.unwrap();
     assert_eq!(status_of(&c, &pool, "alice").await, "FORCE_CHANGE_PASSWORD");
+    assert!(password_works(&c, &pool, &auth, "alice", "Temp-Passw0rd").await);
+    assert!(!password_works(&c, &pool, &auth, "alice", "Perm-Passw0rd").await);
     set("Perm-Passw0rd-2", true).await.unwrap();
     assert_eq!(status_of(&c, &pool, "alice").await, "CONFIRMED");
     expect_code(set("short", true).await, "InvalidPasswordException");
     assert_eq!(status_of(&c, &pool, "alice").await, "CONFIRMED");
+    assert!(password_works(&c, &pool, &auth, "alice", "Perm-Passw0rd-2").await);
     expect_code(
         c.admin_set_user_password()
             .user_pool_id(&pool)
@@ -517,6 +529,27 @@ both!(admin_disable_enable, |ts: TestServer| async move {
     );
 });
 
+/// What AdminGetUser says about a user, without the request id.
+fn same_user(
+    u: &idp::operation::admin_get_user::AdminGetUserOutput,
+) -> (
+    String,
+    Vec<AttributeType>,
+    Option<UserStatusType>,
+    bool,
+    Option<aws_sdk_cognitoidentityprovider::primitives::DateTime>,
+    Option<aws_sdk_cognitoidentityprovider::primitives::DateTime>,
+) {
+    (
+        u.username().to_string(),
+        u.user_attributes().to_vec(),
+        u.user_status().cloned(),
+        u.enabled(),
+        u.user_create_date().cloned(),
+        u.user_last_modified_date().cloned(),
+    )
+}
+
 each_backend!(users_survive_restart, |backend: Backend| async move {
     let Some(ts) = TestServer::start(backend).await else {
         return;
@@ -569,15 +602,19 @@ each_backend!(users_survive_restart, |backend: Backend| async move {
         .await
         .unwrap();
     let code = latest_code(&ts, &pool, "bob").await;
+    let auth = admin_auth_client(&c, &pool).await;
     let alice_before = admin_get(&c, &pool, "alice").await;
     let bob_before = admin_get(&c, &pool, "bob").await;
 
     let ts = ts.restart().await;
     let c = ts.idp();
     let alice = admin_get(&c, &pool, "alice").await;
-    assert_eq!(alice, alice_before);
+    assert_eq!(same_user(&alice), same_user(&alice_before));
     assert!(!alice.enabled());
-    assert_eq!(admin_get(&c, &pool, "bob").await, bob_before);
+    assert_eq!(alice.user_status(), Some(&UserStatusType::Confirmed));
+    let bob = admin_get(&c, &pool, "bob").await;
+    assert_eq!(same_user(&bob), same_user(&bob_before));
+    assert_eq!(bob.user_status(), Some(&UserStatusType::Unconfirmed));
     let groups = c
         .admin_list_groups_for_user()
         .user_pool_id(&pool)
@@ -597,4 +634,88 @@ each_backend!(users_survive_restart, |backend: Backend| async move {
         .unwrap();
     assert_eq!(status_of(&c, &pool, "bob").await, "CONFIRMED");
     assert_eq!(messages(&ts, &pool, "bob").await.len(), 1);
+    // Passwords survive too.
+    assert!(password_works(&c, &pool, &auth, "bob", PASSWORD).await);
+    c.admin_enable_user()
+        .user_pool_id(&pool)
+        .username("alice")
+        .send()
+        .await
+        .unwrap();
+    assert!(password_works(&c, &pool, &auth, "alice", PASSWORD).await);
+    assert!(!password_works(&c, &pool, &auth, "alice", "Wr0ng-Passw0rd").await);
+});
+
+both!(admin_update_email_sends_code, |ts: TestServer| async move {
+    // With email auto-verified, changing it makes Cognito send a verification
+    // code to the new address (the CustomMessage_UpdateUserAttribute message),
+    // unless the same call marks it verified.
+    let c = ts.idp();
+    let pool = c
+        .create_user_pool()
+        .pool_name("verify")
+        .auto_verified_attributes(VerifiedAttributeType::Email)
+        .send()
+        .await
+        .unwrap()
+        .user_pool()
+        .and_then(|p| p.id())
+        .unwrap()
+        .to_string();
+    confirmed_user(
+        &c,
+        &pool,
+        "alice",
+        &[("email", "alice@example.com"), ("email_verified", "true")],
+    )
+    .await;
+    confirmed_user(
+        &c,
+        &pool,
+        "bob",
+        &[("email", "bob@example.com"), ("email_verified", "true")],
+    )
+    .await;
+
+    // Marked verified in the same call: nothing is sent.
+    c.admin_update_user_attributes()
+        .user_pool_id(&pool)
+        .username("bob")
+        .user_attributes(attribute("email", "bob@new.example.com"))
+        .user_attributes(attribute("email_verified", "true"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        user_attr(&c, &pool, "bob", "email_verified")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+    assert!(messages(&ts, &pool, "bob").await.is_empty());
+
+    c.admin_update_user_attributes()
+        .user_pool_id(&pool)
+        .username("alice")
+        .user_attributes(attribute("email", "alice@new.example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        user_attr(&c, &pool, "alice", "email_verified")
+            .await
+            .as_deref(),
+        Some("false")
+    );
+    let msgs = messages(&ts, &pool, "alice").await;
+    assert_eq!(
+        msgs.len(),
+        1,
+        "a verification code for the new address: {msgs:?}"
+    );
+    assert_eq!(msgs[0]["destination"], "alice@new.example.com");
+    assert!(
+        code_in(msgs[0]["body"].as_str().unwrap_or_default()).is_some(),
+        "{msgs:?}"
+    );
 });
