@@ -407,11 +407,6 @@ def test_oauth_client_credentials(idp, pool_id):
         pytest.param(dict(OAUTH, DefaultRedirectURI="https://elsewhere.example.com/cb"), id="default-not-in-callbacks"),
         pytest.param(dict(OAUTH, CallbackURLs=["http://app.example.com/cb"], DefaultRedirectURI=None), id="http-callback"),
         pytest.param(dict(OAUTH, CallbackURLs=["https://app.example.com/cb#frag"], DefaultRedirectURI=None), id="fragment"),
-        pytest.param(dict(OAUTH, AllowedOAuthFlows=["client_credentials"], CallbackURLs=None,
-                          DefaultRedirectURI=None, AllowedOAuthScopes=["aws.cognito.signin.user.admin"]),
-                     id="client-credentials-without-secret"),
-        pytest.param(dict(OAUTH, AllowedOAuthFlows=["code", "client_credentials"], GenerateSecret=True),
-                     id="client-credentials-not-alone"),
         pytest.param(dict(OAUTH, AllowedOAuthFlows=["password"]), id="unknown-flow"),
     ],
 )
@@ -419,6 +414,32 @@ def test_oauth_invalid(idp, pool_id, kwargs):
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
     with pytest.raises(idp.exceptions.InvalidParameterException):
         idp.create_user_pool_client(UserPoolId=pool_id, ClientName="bad-oauth", **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        # Cognito's own wording for this case (quoted in public Terraform configurations).
+        pytest.param(dict(OAUTH, AllowedOAuthFlows=["client_credentials"], CallbackURLs=None,
+                          DefaultRedirectURI=None, AllowedOAuthScopes=["aws.cognito.signin.user.admin"]),
+                     "client_credentials flow can not be selected if client does not have a client secret.",
+                     id="client-credentials-without-secret"),
+        pytest.param(dict(OAUTH, AllowedOAuthFlows=["code", "client_credentials"], GenerateSecret=True),
+                     None, id="client-credentials-not-alone"),
+        pytest.param(dict(OAUTH, AllowedOAuthFlows=["implicit", "client_credentials"], GenerateSecret=True),
+                     None, id="client-credentials-with-implicit"),
+    ],
+)
+def test_oauth_invalid_flow(idp, pool_id, kwargs, message):
+    """client_credentials needs a secret and can not be mixed with code/implicit:
+    Cognito answers InvalidOAuthFlowException (not InvalidParameterException) for both."""
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    with pytest.raises(idp.exceptions.InvalidOAuthFlowException) as e:
+        idp.create_user_pool_client(UserPoolId=pool_id, ClientName="bad-oauth", **kwargs)
+    if message is not None:
+        assert e.value.response["Error"]["Message"] == message
+    assert not [c for c in idp.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
+                if c["ClientName"] == "bad-oauth"]
 
 
 def test_list_user_pool_clients_pagination(idp):

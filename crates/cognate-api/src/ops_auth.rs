@@ -70,6 +70,16 @@ struct RevokeRequest {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
+struct RefreshRequest {
+    refresh_token: String,
+    client_id: String,
+    client_secret: Option<String>,
+    #[serde(default)]
+    client_metadata: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 struct AdminUserRef {
     user_pool_id: String,
     username: String,
@@ -266,6 +276,30 @@ pub async fn dispatch(
             let user = core.require_user(&pool, &r.username).await?;
             core.global_sign_out(&pool, &user).await?;
             Ok(json!({}))
+        }
+        "GetTokensFromRefreshToken" => {
+            let r: RefreshRequest = input(body)?;
+            let (pool, client) = core.client_by_id(&r.client_id).await?;
+            if let Some(secret) = &client.client_secret {
+                let given = r.client_secret.as_deref().unwrap_or_default();
+                if !cognate_crypto::constant_time_eq(given.as_bytes(), secret.as_bytes()) {
+                    return Err(cognate_core::CoreError::not_authorized(format!(
+                        "Unable to verify secret hash for client {}",
+                        client.client_id
+                    )));
+                }
+            }
+            let (claims, user, session) =
+                core.check_refresh_token(&client, &r.refresh_token).await?;
+            let meta = CallMeta {
+                client_id: Some(client.client_id.clone()),
+                client_metadata: r.client_metadata,
+                validation_data: Default::default(),
+            };
+            let tokens = core
+                .refresh(&pool, &client, &claims, &user, &session, &meta)
+                .await?;
+            Ok(outcome(AuthOutcome::Tokens(tokens)))
         }
         "RevokeToken" => {
             let r: RevokeRequest = input(body)?;

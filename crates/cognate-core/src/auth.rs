@@ -352,20 +352,19 @@ impl Cognate {
         match flow {
             "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
                 let token = param(p, "REFRESH_TOKEN")?;
-                let (claims, user) = self.check_refresh_token(&client, token).await?;
+                let (claims, user, session) = self.check_refresh_token(&client, token).await?;
                 self.check_secret_hash(
                     &client,
                     &[&claims.username, &claims.sub],
                     p.get("SECRET_HASH").map(String::as_str),
                 )?;
                 let tokens = self
-                    .issue_tokens(
+                    .refresh(
                         &pool,
                         &client,
+                        &claims,
                         &user,
-                        Some((&claims.origin_jti, claims.auth_time)),
-                        false,
-                        "TokenGeneration_RefreshTokens",
+                        &session,
                         &CallMeta::client(&client.client_id),
                     )
                     .await?;
@@ -893,7 +892,15 @@ impl Cognate {
         )
         .await?;
         let tokens = self
-            .issue_tokens(pool, client, &user, None, true, token_source, meta)
+            .issue_tokens(
+                pool,
+                client,
+                &user,
+                None,
+                Some(&uuid::Uuid::new_v4().simple().to_string()),
+                token_source,
+                meta,
+            )
             .await?;
         Ok(AuthOutcome::Tokens(tokens))
     }

@@ -627,4 +627,9 @@ pub struct AuthSession {
     pub auth_time: i64,
     pub expires_at: Timestamp,
     pub revoked: bool,
+    /// With refresh-token rotation: the id of the current refresh token, and of
+    /// the one it replaced (usable until the client's grace period ends).
+    pub refresh_id: Option<String>,
+    pub previous_refresh_id: Option<String>,
+    pub rotated_at: Option<Timestamp>,
 }

@@ -197,6 +197,16 @@ pub trait UserStore: Send + Sync + 'static {
         origin_jti: &str,
     ) -> StoreResult<Option<AuthSession>>;
     async fn revoke_auth_session(&self, pool_id: &str, origin_jti: &str) -> StoreResult<()>;
+    /// Refresh-token rotation: replaces `current` with `next` (compare-and-swap);
+    /// false when `current` is no longer the sign-in's current token.
+    async fn rotate_refresh_id(
+        &self,
+        pool_id: &str,
+        origin_jti: &str,
+        current: &str,
+        next: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
     /// Global sign-out: revokes every sign-in of the user.
     async fn revoke_user_sessions(&self, pool_id: &str, username_key: &str) -> StoreResult<()>;
     /// Marks a single-use value as spent; false when it was spent already.

@@ -57,6 +57,9 @@ pub struct RefreshClaims {
     pub exp: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_key: Option<String>,
+    /// Id of this refresh token within its sign-in (refresh-token rotation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rid: Option<String>,
 }
 
 /// A verified access token: the pool, the user and the claims.
@@ -90,7 +93,7 @@ impl Cognate {
         client: &AppClient,
         user: &User,
         origin: Option<(&str, i64)>,
-        refresh: bool,
+        refresh_id: Option<&str>,
         source: &str,
         meta: &crate::triggers::CallMeta,
     ) -> CoreResult<Tokens> {
@@ -173,8 +176,18 @@ impl Cognate {
         let id_token = keys.id_token.sign_jwt(&Value::Object(id))?;
         let access_token = keys.access_token.sign_jwt(&Value::Object(access))?;
 
-        let refresh_token = if refresh {
-            let exp = now + client.refresh_token_seconds();
+        let refresh_token = if let Some(rid) = refresh_id {
+            let exp = match origin {
+                // A rotated token keeps its sign-in's lifetime.
+                Some(_) => self
+                    .store
+                    .get_auth_session(&pool.id, &origin_jti)
+                    .await?
+                    .map_or(now + client.refresh_token_seconds(), |s| {
+                        s.expires_at as i64
+                    }),
+                None => now + client.refresh_token_seconds(),
+            };
             if origin.is_none() {
                 self.store
                     .create_auth_session(&AuthSession {
@@ -185,6 +198,9 @@ impl Cognate {
                         auth_time,
                         expires_at: exp as f64,
                         revoked: false,
+                        refresh_id: Some(rid.to_string()),
+                        previous_refresh_id: None,
+                        rotated_at: None,
                     })
                     .await?;
             }
@@ -197,6 +213,7 @@ impl Cognate {
                 auth_time,
                 exp,
                 device_key: None,
+                rid: Some(rid.to_string()),
             };
             let plain = serde_json::to_vec(&claims).map_err(CoreError::internal)?;
             Some(self.master.seal_to_string(&plain, REFRESH_AAD))
@@ -394,7 +411,7 @@ impl Cognate {
         &self,
         client: &AppClient,
         token: &str,
-    ) -> CoreResult<(RefreshClaims, User)> {
+    ) -> CoreResult<(RefreshClaims, User, AuthSession)> {
         let claims = self.open_refresh_token(token)?;
         if claims.client != client.client_id || claims.pool != client.pool_id {
             return Err(CoreError::not_authorized("Invalid Refresh Token"));
@@ -406,9 +423,10 @@ impl Cognate {
             .store
             .get_auth_session(&claims.pool, &claims.origin_jti)
             .await?;
-        if session.is_none_or(|s| s.revoked) {
-            return Err(CoreError::not_authorized("Refresh Token has been revoked"));
-        }
+        let session = match session {
+            Some(s) if !s.revoked => s,
+            _ => return Err(CoreError::not_authorized("Refresh Token has been revoked")),
+        };
         let pool = self.require_pool(&claims.pool).await?;
         let user = self
             .store
@@ -418,7 +436,69 @@ impl Cognate {
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
-        Ok((claims, user))
+        Ok((claims, user, session))
+    }
+
+    /// REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken. Without rotation the
+    /// refresh token stays as it is and none is returned; with rotation each use
+    /// returns a new one, and the old one keeps working only for the client's
+    /// RetryGracePeriodSeconds.
+    pub async fn refresh(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        claims: &RefreshClaims,
+        user: &User,
+        session: &AuthSession,
+        meta: &crate::triggers::CallMeta,
+    ) -> CoreResult<Tokens> {
+        let rotation = client
+            .settings
+            .refresh_token_rotation
+            .as_ref()
+            .filter(|r| r.get("Feature").and_then(Value::as_str) == Some("ENABLED"));
+        let origin = Some((claims.origin_jti.as_str(), claims.auth_time));
+        let source = "TokenGeneration_RefreshTokens";
+        let Some(rotation) = rotation else {
+            return self
+                .issue_tokens(pool, client, user, origin, None, source, meta)
+                .await;
+        };
+        let grace = rotation
+            .get("RetryGracePeriodSeconds")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0);
+        let now = crate::ports::timestamp(self.now());
+        let reused = || {
+            CoreError::new(
+                ErrorKind::RefreshTokenReuse,
+                "Refresh token has been reused.",
+            )
+        };
+        let rid = claims.rid.as_deref().unwrap_or_default();
+        if session.refresh_id.as_deref() == Some(rid) {
+            let next = uuid::Uuid::new_v4().simple().to_string();
+            if !self
+                .store
+                .rotate_refresh_id(&pool.id, &claims.origin_jti, rid, &next, now)
+                .await?
+            {
+                return Err(reused());
+            }
+            return self
+                .issue_tokens(pool, client, user, origin, Some(&next), source, meta)
+                .await;
+        }
+        let within_grace = session.previous_refresh_id.as_deref() == Some(rid)
+            && session.rotated_at.is_some_and(|t| now - t <= grace);
+        match (within_grace, session.refresh_id.as_deref()) {
+            // A retry inside the grace period gets the current token again.
+            (true, Some(current)) => {
+                self.issue_tokens(pool, client, user, origin, Some(current), source, meta)
+                    .await
+            }
+            _ => Err(reused()),
+        }
     }
 
     /// Verifies an access token as the user-pool APIs do.

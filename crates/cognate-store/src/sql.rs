@@ -480,7 +480,7 @@ macro_rules! sql_store {
 
             async fn create_auth_session(&self, a: &AuthSession) -> StoreResult<()> {
                 sqlx::query(
-                    "INSERT INTO auth_sessions (pool_id, origin_jti, username_key, client_id, auth_time, expires_at, revoked) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO auth_sessions (pool_id, origin_jti, username_key, client_id, auth_time, expires_at, revoked, refresh_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(&a.pool_id)
                 .bind(&a.origin_jti)
@@ -489,6 +489,7 @@ macro_rules! sql_store {
                 .bind(a.auth_time)
                 .bind(a.expires_at)
                 .bind(i64::from(a.revoked))
+                .bind(&a.refresh_id)
                 .execute(&self.pool)
                 .await
                 .map_err(map_err)?;
@@ -497,7 +498,7 @@ macro_rules! sql_store {
 
             async fn get_auth_session(&self, pool_id: &str, origin_jti: &str) -> StoreResult<Option<AuthSession>> {
                 let row = sqlx::query(
-                    "SELECT pool_id, origin_jti, username_key, client_id, auth_time, expires_at, revoked FROM auth_sessions WHERE pool_id = $1 AND origin_jti = $2",
+                    "SELECT pool_id, origin_jti, username_key, client_id, auth_time, expires_at, revoked, refresh_id, previous_refresh_id, rotated_at FROM auth_sessions WHERE pool_id = $1 AND origin_jti = $2",
                 )
                 .bind(pool_id)
                 .bind(origin_jti)
@@ -513,6 +514,9 @@ macro_rules! sql_store {
                         auth_time: r.try_get("auth_time").map_err(map_err)?,
                         expires_at: r.try_get("expires_at").map_err(map_err)?,
                         revoked: r.try_get::<i64, _>("revoked").map_err(map_err)? != 0,
+                        refresh_id: r.try_get("refresh_id").map_err(map_err)?,
+                        previous_refresh_id: r.try_get("previous_refresh_id").map_err(map_err)?,
+                        rotated_at: r.try_get("rotated_at").map_err(map_err)?,
                     })
                 })
                 .transpose()
@@ -526,6 +530,21 @@ macro_rules! sql_store {
                     .await
                     .map_err(map_err)?;
                 Ok(())
+            }
+
+            async fn rotate_refresh_id(&self, pool_id: &str, origin_jti: &str, current: &str, next: &str, now: f64) -> StoreResult<bool> {
+                let r = sqlx::query(
+                    "UPDATE auth_sessions SET previous_refresh_id = refresh_id, refresh_id = $4, rotated_at = $5 WHERE pool_id = $1 AND origin_jti = $2 AND refresh_id = $3",
+                )
+                .bind(pool_id)
+                .bind(origin_jti)
+                .bind(current)
+                .bind(next)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(r.rows_affected() == 1)
             }
 
             async fn revoke_user_sessions(&self, pool_id: &str, username_key: &str) -> StoreResult<()> {

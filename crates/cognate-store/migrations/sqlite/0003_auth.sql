@@ -7,6 +7,10 @@ CREATE TABLE auth_sessions (
     auth_time    INTEGER NOT NULL,
     expires_at   REAL NOT NULL,
     revoked      INTEGER NOT NULL DEFAULT 0,
+    -- Refresh-token rotation: the current token id, and the one it replaced.
+    refresh_id          TEXT,
+    previous_refresh_id TEXT,
+    rotated_at          REAL,
     PRIMARY KEY (pool_id, origin_jti)
 );
 CREATE INDEX auth_sessions_user ON auth_sessions(pool_id, username_key);
