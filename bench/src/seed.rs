@@ -16,7 +16,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use cognate_core::model::{PasswordRecord, User, UserPool, UserState, UsernameConfiguration};
 use cognate_core::pools::CreateUserPoolInput;
-use cognate_core::ports::{Store, SystemClock, UserStore};
+use cognate_core::ports::{Store, SystemClock};
 use cognate_core::{Cognate, ServerIdentity};
 use cognate_crypto::MasterKey;
 use cognate_crypto::srp::make_verifier;

@@ -8,7 +8,7 @@ import re
 import pytest
 import requests
 
-from conftest import unique
+from conftest import _Factory, unique
 
 ACCOUNT = "000000000000"
 POOL_ID_RE = re.compile(r"^us-east-1_[0-9A-Za-z]{9}$")
@@ -29,6 +29,21 @@ DEFAULT_PASSWORD_POLICY = {
 }
 
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
+
+# A pool whose LambdaConfig names functions is refused unless the server has a transport for
+# each of them; a mapping is enough (nothing here invokes a trigger, so the URL is never used).
+TRIGGER_ARNS = [LAMBDA + n for n in ("pre-signup", "post-confirmation", "define", "pre-token", "post-auth")]
+TRIGGER_CONFIG = "".join(
+    f'[[triggers.functions]]\narn = "{arn}"\nurl = "http://127.0.0.1:1/unused"\n\n' for arn in TRIGGER_ARNS
+)
+
+
+@pytest.fixture(scope="module")
+def server(backend, tmp_path_factory):
+    """This module's shared server: admin keys, and transports mapped for TRIGGER_ARNS."""
+    factory = _Factory(backend, tmp_path_factory.mktemp(f"cognate-pools-{backend}"))
+    yield factory(config_text=TRIGGER_CONFIG)
+    factory.finish()
 
 
 def rich_pool_config(name: str) -> dict:
@@ -563,7 +578,7 @@ def test_public_url_sets_issuer(server_factory):
 
 
 def test_restart_keeps_state(server_factory):
-    srv = server_factory()
+    srv = server_factory(config_text=TRIGGER_CONFIG)
     idp = srv.client()
     pool_id = idp.create_user_pool(**rich_pool_config("durable"))["UserPool"]["Id"]
     client = idp.create_user_pool_client(
@@ -584,3 +599,54 @@ def test_restart_keeps_state(server_factory):
     jwks_after = requests.get(f"{srv.url}/{pool_id}/.well-known/jwks.json", timeout=10).json()
     assert jwks_after == jwks_before
     assert [p["Id"] for p in idp.list_user_pools(MaxResults=10)["UserPools"]] == [pool_id]
+
+
+def test_unreachable_trigger_function_is_refused(server_factory):
+    """Without a transport for a LambdaConfig function the pool is refused (no pool is created),
+    on creation and on update."""
+    srv = server_factory()  # no [triggers] configuration at all
+    idp = srv.client()
+    arn = LAMBDA + "pre-signup"
+    name = unique("unmapped")
+    with pytest.raises(idp.exceptions.InvalidParameterException) as e:
+        idp.create_user_pool(PoolName=name, LambdaConfig={"PreSignUp": arn})
+    assert "PreSignUp" in error_message(e) and arn in error_message(e), error_message(e)
+    assert [p for p in idp.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == name] == []
+
+    # The versioned form is checked too.
+    with pytest.raises(idp.exceptions.InvalidParameterException) as e:
+        idp.create_user_pool(
+            PoolName=unique("unmapped-v2"),
+            LambdaConfig={"PreTokenGenerationConfig": {"LambdaVersion": "V2_0", "LambdaArn": LAMBDA + "pre-token"}},
+        )
+    assert LAMBDA + "pre-token" in error_message(e), error_message(e)
+
+    pool_id = idp.create_user_pool(PoolName=unique("plain"))["UserPool"]["Id"]
+    with pytest.raises(idp.exceptions.InvalidParameterException) as e:
+        idp.update_user_pool(UserPoolId=pool_id, LambdaConfig={"PostAuthentication": LAMBDA + "post-auth"})
+    assert "PostAuthentication" in error_message(e), error_message(e)
+    assert idp.describe_user_pool(UserPoolId=pool_id)["UserPool"].get("LambdaConfig", {}) == {}
+
+
+def test_only_mapped_trigger_functions_are_accepted(server_factory):
+    """With [[triggers.functions]] mappings (and no [triggers.lambda]), mapped ARNs are accepted and
+    any other ARN is still refused."""
+    srv = server_factory(config_text=TRIGGER_CONFIG)
+    idp = srv.client()
+    ok = idp.create_user_pool(PoolName=unique("mapped"), LambdaConfig={"PreSignUp": LAMBDA + "pre-signup"})
+    assert ok["UserPool"]["LambdaConfig"] == {"PreSignUp": LAMBDA + "pre-signup"}
+    other = LAMBDA + "not-mapped"
+    with pytest.raises(idp.exceptions.InvalidParameterException) as e:
+        idp.create_user_pool(PoolName=unique("unmapped"), LambdaConfig={"PostConfirmation": other})
+    assert other in error_message(e), error_message(e)
+
+
+def test_lambda_invoke_config_accepts_any_function(server_factory):
+    """[triggers.lambda] (the Lambda Invoke API) makes every Lambda function ARN reachable."""
+    srv = server_factory(config_text=(
+        '[triggers.lambda]\nendpoint = "http://127.0.0.1:1"\naccess_key_id = "x"\nsecret_access_key = "y"\n'
+    ))
+    idp = srv.client()
+    arn = "arn:aws:lambda:eu-west-1:210987654321:function:anything-at-all"
+    pool = idp.create_user_pool(PoolName=unique("lambda"), LambdaConfig={"CustomMessage": arn})["UserPool"]
+    assert pool["LambdaConfig"] == {"CustomMessage": arn}

@@ -28,6 +28,10 @@ SIGV4_ERRORS = {
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
+# For the unimplemented-operation tests (CreateUserImportJob needs a role ARN).
+IMPORT_ROLE_ARN = "arn:aws:iam::000000000000:role/CognitoImportLogs"
+
+
 def post(url: str, target: str, body, headers: dict | None = None, path: str = "/") -> requests.Response:
     h = {"X-Amz-Target": PREFIX + target, "Content-Type": JSON_CT}
     h.update(headers or {})
@@ -196,9 +200,12 @@ def test_oversize_body(open_server):
 
 def test_unimplemented_operation_raw(open_server):
     pool = post(open_server.url, "CreateUserPool", {"PoolName": unique("unimpl")}).json()["UserPool"]["Id"]
-    r = post(open_server.url, "AdminGetUser", {"UserPoolId": pool, "Username": "alice"})
+    # A real Cognito operation, sent with valid parameters, that the server does not implement.
+    r = post(open_server.url, "CreateUserImportJob", {
+        "UserPoolId": pool, "JobName": "import", "CloudWatchLogsRoleArn": IMPORT_ROLE_ARN,
+    })
     body = assert_error(r, "UnsupportedOperationException")
-    assert "AdminGetUser" in body["message"]
+    assert "CreateUserImportJob" in body["message"]
 
 
 def test_cors_preflight(open_server):
@@ -341,8 +348,8 @@ def test_unimplemented_operation_signed(server):
     idp = server.client()
     pool_id = idp.create_user_pool(PoolName=unique("unimpl"))["UserPool"]["Id"]
     with pytest.raises(idp.exceptions.UnsupportedOperationException) as e:
-        idp.admin_get_user(UserPoolId=pool_id, Username="alice")
-    assert "AdminGetUser" in e.value.response["Error"]["Message"]
+        idp.create_user_import_job(UserPoolId=pool_id, JobName="import", CloudWatchLogsRoleArn=IMPORT_ROLE_ARN)
+    assert "CreateUserImportJob" in e.value.response["Error"]["Message"]
 
 
 @pytest.mark.parametrize(

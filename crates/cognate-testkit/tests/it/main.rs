@@ -40,6 +40,7 @@ mod pools;
 mod protocol;
 mod race;
 mod restart;
+mod rotation;
 mod signup;
 mod sigv4;
 mod srp;
