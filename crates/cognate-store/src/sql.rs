@@ -493,6 +493,14 @@ macro_rules! sql_store {
                 .execute(&self.pool)
                 .await
                 .map_err(map_err)?;
+                // Now and then, forget sign-ins whose refresh tokens have expired.
+                if a.origin_jti.starts_with('0') {
+                    sqlx::query("DELETE FROM auth_sessions WHERE expires_at < $1")
+                        .bind(a.auth_time as f64)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                }
                 Ok(())
             }
 
