@@ -210,12 +210,13 @@ impl Cognate {
         Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed))
     }
 
-    /// Opens a session string and spends it.
+    /// Opens a session string; `spend` marks it used (single use).
     async fn open_session(
         &self,
         session: Option<&str>,
         client: &AppClient,
         challenge: &str,
+        spend: bool,
     ) -> CoreResult<StepState> {
         use base64::Engine;
         let expired =
@@ -237,7 +238,7 @@ impl Cognate {
             return Err(expired());
         }
         if state.exp < timestamp(self.now())
-            || !self.store.consume_nonce(&state.nonce, state.exp).await?
+            || (spend && !self.store.consume_nonce(&state.nonce, state.exp).await?)
         {
             return Err(expired());
         }
@@ -562,7 +563,8 @@ impl Cognate {
         fake: bool,
         extra: BTreeMap<String, String>,
     ) -> CoreResult<AuthOutcome> {
-        // Refuse A ≡ 0 (mod N) now rather than at the answer.
+        // Only the format of SRP_A is checked here; A ≡ 0 (mod N) is refused when
+        // the claim is verified (srp::verify_claim_with_srp_b).
         srp::parse_hex(srp_a)
             .map_err(|_| CoreError::invalid_parameter("SRP_A is not a hexadecimal number."))?;
         let challenge = srp::server_challenge(verifier)
@@ -627,7 +629,7 @@ impl Cognate {
             }
             "CUSTOM_CHALLENGE" => {
                 let state = self
-                    .open_session(input.session.as_deref(), &client, "CUSTOM_CHALLENGE")
+                    .open_session(input.session.as_deref(), &client, "CUSTOM_CHALLENGE", true)
                     .await?;
                 let user = self.require_user(&pool, &state.username).await?;
                 self.check_secret_hash(
@@ -641,7 +643,12 @@ impl Cognate {
             }
             "NEW_PASSWORD_REQUIRED" => {
                 let state = self
-                    .open_session(input.session.as_deref(), &client, "NEW_PASSWORD_REQUIRED")
+                    .open_session(
+                        input.session.as_deref(),
+                        &client,
+                        "NEW_PASSWORD_REQUIRED",
+                        false,
+                    )
                     .await?;
                 let mut user = self.require_user(&pool, &state.username).await?;
                 self.check_secret_hash(
@@ -672,6 +679,13 @@ impl Cognate {
                             a.name()
                         )));
                     }
+                }
+                // The session is spent only once the answer is acceptable, so a
+                // weak password can be corrected with the same session.
+                if !self.store.consume_nonce(&state.nonce, state.exp).await? {
+                    return Err(CoreError::not_authorized(
+                        "Invalid session for the user, session is expired.",
+                    ));
                 }
                 user.attributes = merged;
                 self.set_password(&pool, &mut user, new_password)?;

@@ -140,6 +140,14 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
 
 /// Opens storage, applies migrations and the bootstrap declarations, binds and serves.
 pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
+    start_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// [`start`] with another clock (tests move time forward with it).
+pub async fn start_with_clock(
+    config: Config,
+    clock: Arc<dyn cognate_core::ports::Clock>,
+) -> anyhow::Result<RunningServer> {
     let keys = config.access_keys()?;
     let admin = AdminAuth {
         keys: keys
@@ -175,7 +183,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
             .unwrap_or_else(|| format!("http://{addr}")),
     };
     let core = Arc::new(
-        Cognate::new(store, Arc::new(SystemClock), master_key(&config)?, identity)
+        Cognate::new(store, clock, master_key(&config)?, identity)
             .with_delivery(delivery(&config)?)
             .with_triggers(Arc::new(
                 cognate_outbound::TriggerRouter::new(config.triggers.clone())

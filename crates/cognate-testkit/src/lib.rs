@@ -61,6 +61,38 @@ pub async fn fresh_pg_schema(base: &str) -> anyhow::Result<String> {
     Ok(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
 }
 
+/// A clock that stands still until the test moves it. Clones share the time.
+#[derive(Clone)]
+pub struct FakeClock(std::sync::Arc<std::sync::Mutex<time::OffsetDateTime>>);
+
+impl FakeClock {
+    pub fn new() -> Self {
+        Self(std::sync::Arc::new(std::sync::Mutex::new(
+            time::OffsetDateTime::now_utc(),
+        )))
+    }
+    pub fn advance(&self, by: std::time::Duration) {
+        if let Ok(mut t) = self.0.lock() {
+            *t += by;
+        }
+    }
+}
+
+impl Default for FakeClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl cognate_core::ports::Clock for FakeClock {
+    fn now(&self) -> time::OffsetDateTime {
+        self.0
+            .lock()
+            .map(|t| *t)
+            .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+    }
+}
+
 /// Where a test server keeps its state; reused across restarts.
 pub struct Storage {
     pub backend: Backend,
@@ -127,6 +159,31 @@ impl TestServer {
             Err(e) => panic!("could not prepare storage: {e:#}"),
         };
         Some(Self::start_on(storage, edit).await)
+    }
+
+    /// A server whose clock the test moves ([`FakeClock::advance`]).
+    pub async fn start_with_clock(backend: Backend, clock: FakeClock) -> Option<TestServer> {
+        let storage = match Storage::new(backend).await {
+            Ok(Some(s)) => s,
+            Ok(None) => {
+                eprintln!(
+                    "skipped: COGNATE_TEST_PG_URL is not set, so the PostgreSQL half did not run"
+                );
+                return None;
+            }
+            Err(e) => panic!("could not prepare storage: {e:#}"),
+        };
+        let mut config = storage.config();
+        config.admin_access_key_id = Some(ACCESS_KEY_ID.into());
+        config.admin_secret_access_key = Some(SECRET_ACCESS_KEY.into());
+        let server = cognate_server::start_with_clock(config, std::sync::Arc::new(clock))
+            .await
+            .unwrap_or_else(|e| panic!("server did not start: {e:#}"));
+        Some(TestServer {
+            server,
+            storage,
+            signed: true,
+        })
     }
 
     pub async fn start_on(storage: Storage, edit: impl FnOnce(&mut Config)) -> TestServer {
@@ -227,4 +284,44 @@ macro_rules! both {
             }
         }
     };
+}
+
+/// Like [`both!`], with the server configuration edited first:
+/// `both_with!(name, |c: &mut Config| { ... }, |ts| async move { ... });`
+#[macro_export]
+macro_rules! both_with {
+    ($name:ident, $edit:expr, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(ts) =
+                    $crate::TestServer::start_with($crate::Backend::Sqlite, $edit).await
+                {
+                    ($body)(ts).await;
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(ts) =
+                    $crate::TestServer::start_with($crate::Backend::Postgres, $edit).await
+                {
+                    ($body)(ts).await;
+                }
+            }
+        }
+    };
+}
+
+/// A trigger configuration under which every Lambda ARN counts as reachable
+/// (for tests that only store LambdaConfig). Nothing listens at the endpoint.
+pub fn any_lambda_reachable(c: &mut cognate_server::Config) {
+    c.triggers.lambda = Some(cognate_outbound::LambdaConfig {
+        endpoint: "http://127.0.0.1:9".into(),
+        region: None,
+        access_key_id: "AKIDTESTLAMBDA".into(),
+        secret_access_key: "unused".into(),
+        session_token: None,
+    });
 }

@@ -3,7 +3,7 @@
 // promise wrappers for amazon-cognito-identity-js's callback API, and a per-test storage.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,9 +28,13 @@ export function unique(prefix) {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
 }
 
-/** A started `cognate serve` on 127.0.0.1:0 with a fresh SQLite data dir and no admin keys. */
+/**
+ * A started `cognate serve` on 127.0.0.1:0 with a fresh SQLite data dir and no admin keys.
+ * Options: `config` (TOML text, written to the server's temporary dir and passed as
+ * `--config`) and `env` (extra environment variables for the server process).
+ */
 export class CognateServer {
-  static async start() {
+  static async start({ config, env: extraEnv = {} } = {}) {
     if (!existsSync(COGNATE_BIN)) {
       throw new Error(`cognate binary not found at ${COGNATE_BIN}: run \`cargo build --bin cognate\` or set COGNATE_BIN`);
     }
@@ -38,13 +42,18 @@ export class CognateServer {
     srv.dir = mkdtempSync(path.join(tmpdir(), 'cognate-node-'));
     // No COGNATE_* from the caller's environment: in particular no admin keys, so
     // admin calls are open (allowed on loopback) and need no SigV4 signature.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('COGNATE_')));
+    const env = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('COGNATE_'))),
+      ...extraEnv,
+    };
+    const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', path.join(srv.dir, 'data')];
+    if (config !== undefined) {
+      const configPath = path.join(srv.dir, 'config.toml');
+      writeFileSync(configPath, config);
+      args.push('--config', configPath);
+    }
     srv.stderr = '';
-    srv.proc = spawn(
-      COGNATE_BIN,
-      ['serve', '--listen', '127.0.0.1:0', '--data-dir', path.join(srv.dir, 'data')],
-      { env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    srv.proc = spawn(COGNATE_BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     srv.proc.stderr.setEncoding('utf8');
     srv.proc.stderr.on('data', (chunk) => {
       srv.stderr = (srv.stderr + chunk).slice(-20_000);

@@ -34,6 +34,7 @@ macro_rules! each_backend {
 mod auth;
 mod bootstrap;
 mod clients;
+mod clock;
 mod groups;
 mod list_users;
 mod pools;
@@ -45,6 +46,7 @@ mod signup;
 mod sigv4;
 mod srp;
 mod tokens;
+mod triggers;
 mod user_ops;
 mod users;
 

@@ -168,169 +168,173 @@ fn now_secs() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-both!(create_rich_pool_and_describe, |ts: TestServer| async move {
-    let c = ts.idp();
-    let before = now_secs();
-    let created = rich_pool(&c, "rich").send().await.unwrap();
-    let created = created
-        .user_pool()
-        .expect("UserPool in CreateUserPool output");
-    let id = created.id().expect("Id").to_string();
-    assert!(is_pool_id(&id, "us-east-1"), "pool id {id}");
+cognate_testkit::both_with!(
+    create_rich_pool_and_describe,
+    cognate_testkit::any_lambda_reachable,
+    |ts: TestServer| async move {
+        let c = ts.idp();
+        let before = now_secs();
+        let created = rich_pool(&c, "rich").send().await.unwrap();
+        let created = created
+            .user_pool()
+            .expect("UserPool in CreateUserPool output");
+        let id = created.id().expect("Id").to_string();
+        assert!(is_pool_id(&id, "us-east-1"), "pool id {id}");
 
-    let p = describe(&c, &id).await;
-    assert_eq!(&p, created, "CreateUserPool and DescribeUserPool agree");
-    assert_eq!(p.id(), Some(id.as_str()));
-    assert_eq!(p.name(), Some("rich"));
-    let arn = p.arn().expect("Arn");
-    assert!(
-        arn.starts_with("arn:aws:cognito-idp:us-east-1:")
-            && arn.ends_with(&format!(":userpool/{id}")),
-        "Arn {arn}"
-    );
-    let created_at = p.creation_date().expect("CreationDate").secs();
-    let modified_at = p.last_modified_date().expect("LastModifiedDate").secs();
-    assert!(
-        (before - 5..=now_secs() + 5).contains(&created_at),
-        "CreationDate {created_at} is now"
-    );
-    assert!(modified_at >= created_at);
-    assert_eq!(p.estimated_number_of_users(), 0);
-
-    let pw = p
-        .policies()
-        .and_then(|x| x.password_policy())
-        .expect("PasswordPolicy");
-    assert_eq!(pw.minimum_length(), Some(12));
-    assert!(pw.require_uppercase());
-    assert!(!pw.require_lowercase());
-    assert!(pw.require_numbers());
-    assert!(!pw.require_symbols());
-    assert_eq!(pw.temporary_password_validity_days(), 3);
-
-    // Every standard attribute is listed, with the override applied.
-    let names: Vec<&str> = p
-        .schema_attributes()
-        .iter()
-        .filter_map(|a| a.name())
-        .collect();
-    for std_attr in STANDARD_ATTRIBUTES {
+        let p = describe(&c, &id).await;
+        assert_eq!(&p, created, "CreateUserPool and DescribeUserPool agree");
+        assert_eq!(p.id(), Some(id.as_str()));
+        assert_eq!(p.name(), Some("rich"));
+        let arn = p.arn().expect("Arn");
         assert!(
-            names.contains(std_attr),
-            "{std_attr} missing from {names:?}"
+            arn.starts_with("arn:aws:cognito-idp:us-east-1:")
+                && arn.ends_with(&format!(":userpool/{id}")),
+            "Arn {arn}"
         );
+        let created_at = p.creation_date().expect("CreationDate").secs();
+        let modified_at = p.last_modified_date().expect("LastModifiedDate").secs();
+        assert!(
+            (before - 5..=now_secs() + 5).contains(&created_at),
+            "CreationDate {created_at} is now"
+        );
+        assert!(modified_at >= created_at);
+        assert_eq!(p.estimated_number_of_users(), 0);
+
+        let pw = p
+            .policies()
+            .and_then(|x| x.password_policy())
+            .expect("PasswordPolicy");
+        assert_eq!(pw.minimum_length(), Some(12));
+        assert!(pw.require_uppercase());
+        assert!(!pw.require_lowercase());
+        assert!(pw.require_numbers());
+        assert!(!pw.require_symbols());
+        assert_eq!(pw.temporary_password_validity_days(), 3);
+
+        // Every standard attribute is listed, with the override applied.
+        let names: Vec<&str> = p
+            .schema_attributes()
+            .iter()
+            .filter_map(|a| a.name())
+            .collect();
+        for std_attr in STANDARD_ATTRIBUTES {
+            assert!(
+                names.contains(std_attr),
+                "{std_attr} missing from {names:?}"
+            );
+        }
+        let sub = attr(&p, "sub").unwrap();
+        assert_eq!(sub.required(), Some(true));
+        assert_eq!(sub.mutable(), Some(false));
+        let email = attr(&p, "email").unwrap();
+        assert_eq!(email.required(), Some(true));
+        assert_eq!(
+            email.attribute_data_type(),
+            Some(&AttributeDataType::String)
+        );
+        assert_eq!(attr(&p, "name").unwrap().required(), Some(false));
+
+        // Custom attributes carry the `custom:` prefix and their constraints.
+        assert!(
+            attr(&p, "tier").is_none() && attr(&p, "age").is_none(),
+            "{names:?}"
+        );
+        let tier = attr(&p, "custom:tier").expect("custom:tier");
+        assert_eq!(tier.attribute_data_type(), Some(&AttributeDataType::String));
+        assert_eq!(tier.mutable(), Some(true));
+        assert_eq!(tier.required(), Some(false));
+        let sc = tier
+            .string_attribute_constraints()
+            .expect("StringAttributeConstraints");
+        assert_eq!((sc.min_length(), sc.max_length()), (Some("1"), Some("32")));
+        let age = attr(&p, "custom:age").expect("custom:age");
+        assert_eq!(age.attribute_data_type(), Some(&AttributeDataType::Number));
+        assert_eq!(age.mutable(), Some(false));
+        let nc = age
+            .number_attribute_constraints()
+            .expect("NumberAttributeConstraints");
+        assert_eq!((nc.min_value(), nc.max_value()), (Some("0"), Some("150")));
+
+        let aliases: HashSet<&AliasAttributeType> = p.alias_attributes().iter().collect();
+        assert_eq!(
+            aliases,
+            HashSet::from([
+                &AliasAttributeType::Email,
+                &AliasAttributeType::PreferredUsername
+            ])
+        );
+        assert!(p.username_attributes().is_empty());
+        assert!(
+            !p.username_configuration()
+                .expect("UsernameConfiguration")
+                .case_sensitive()
+        );
+        assert_eq!(
+            p.auto_verified_attributes(),
+            &[VerifiedAttributeType::Email]
+        );
+
+        let vmt = p
+            .verification_message_template()
+            .expect("VerificationMessageTemplate");
+        assert_eq!(
+            vmt.default_email_option(),
+            Some(&DefaultEmailOptionType::ConfirmWithLink)
+        );
+        assert_eq!(
+            vmt.email_message_by_link(),
+            Some("Please {##Click here##} to verify")
+        );
+        assert_eq!(vmt.email_subject_by_link(), Some("Verify your email"));
+        assert_eq!(vmt.email_message(), Some("Your code is {####}"));
+
+        let admin = p.admin_create_user_config().expect("AdminCreateUserConfig");
+        assert!(admin.allow_admin_create_user_only());
+        assert_eq!(
+            admin
+                .invite_message_template()
+                .and_then(|t| t.email_subject()),
+            Some("Welcome")
+        );
+
+        let recovery = p
+            .account_recovery_setting()
+            .expect("AccountRecoverySetting");
+        assert_eq!(recovery.recovery_mechanisms().len(), 1);
+        assert_eq!(recovery.recovery_mechanisms()[0].priority(), 1);
+        assert_eq!(
+            recovery.recovery_mechanisms()[0].name(),
+            &RecoveryOptionNameType::VerifiedEmail
+        );
+
+        let lambda = p.lambda_config().expect("LambdaConfig");
+        assert_eq!(lambda.pre_sign_up(), Some(PRE_SIGN_UP));
+        assert_eq!(lambda.post_confirmation(), Some(POST_CONFIRMATION));
+        assert_eq!(lambda.pre_authentication(), None);
+
+        let device = p.device_configuration().expect("DeviceConfiguration");
+        assert!(device.challenge_required_on_new_device());
+        assert!(device.device_only_remembered_on_user_prompt());
+
+        assert_eq!(
+            p.user_attribute_update_settings()
+                .expect("UserAttributeUpdateSettings")
+                .attributes_require_verification_before_update(),
+            &[VerifiedAttributeType::Email]
+        );
+        assert_eq!(
+            p.user_pool_tags()
+                .and_then(|t| t.get("team"))
+                .map(String::as_str),
+            Some("identity")
+        );
+        assert_eq!(
+            p.deletion_protection(),
+            Some(&DeletionProtectionType::Active)
+        );
+        assert_eq!(p.mfa_configuration(), Some(&UserPoolMfaType::Off));
     }
-    let sub = attr(&p, "sub").unwrap();
-    assert_eq!(sub.required(), Some(true));
-    assert_eq!(sub.mutable(), Some(false));
-    let email = attr(&p, "email").unwrap();
-    assert_eq!(email.required(), Some(true));
-    assert_eq!(
-        email.attribute_data_type(),
-        Some(&AttributeDataType::String)
-    );
-    assert_eq!(attr(&p, "name").unwrap().required(), Some(false));
-
-    // Custom attributes carry the `custom:` prefix and their constraints.
-    assert!(
-        attr(&p, "tier").is_none() && attr(&p, "age").is_none(),
-        "{names:?}"
-    );
-    let tier = attr(&p, "custom:tier").expect("custom:tier");
-    assert_eq!(tier.attribute_data_type(), Some(&AttributeDataType::String));
-    assert_eq!(tier.mutable(), Some(true));
-    assert_eq!(tier.required(), Some(false));
-    let sc = tier
-        .string_attribute_constraints()
-        .expect("StringAttributeConstraints");
-    assert_eq!((sc.min_length(), sc.max_length()), (Some("1"), Some("32")));
-    let age = attr(&p, "custom:age").expect("custom:age");
-    assert_eq!(age.attribute_data_type(), Some(&AttributeDataType::Number));
-    assert_eq!(age.mutable(), Some(false));
-    let nc = age
-        .number_attribute_constraints()
-        .expect("NumberAttributeConstraints");
-    assert_eq!((nc.min_value(), nc.max_value()), (Some("0"), Some("150")));
-
-    let aliases: HashSet<&AliasAttributeType> = p.alias_attributes().iter().collect();
-    assert_eq!(
-        aliases,
-        HashSet::from([
-            &AliasAttributeType::Email,
-            &AliasAttributeType::PreferredUsername
-        ])
-    );
-    assert!(p.username_attributes().is_empty());
-    assert!(
-        !p.username_configuration()
-            .expect("UsernameConfiguration")
-            .case_sensitive()
-    );
-    assert_eq!(
-        p.auto_verified_attributes(),
-        &[VerifiedAttributeType::Email]
-    );
-
-    let vmt = p
-        .verification_message_template()
-        .expect("VerificationMessageTemplate");
-    assert_eq!(
-        vmt.default_email_option(),
-        Some(&DefaultEmailOptionType::ConfirmWithLink)
-    );
-    assert_eq!(
-        vmt.email_message_by_link(),
-        Some("Please {##Click here##} to verify")
-    );
-    assert_eq!(vmt.email_subject_by_link(), Some("Verify your email"));
-    assert_eq!(vmt.email_message(), Some("Your code is {####}"));
-
-    let admin = p.admin_create_user_config().expect("AdminCreateUserConfig");
-    assert!(admin.allow_admin_create_user_only());
-    assert_eq!(
-        admin
-            .invite_message_template()
-            .and_then(|t| t.email_subject()),
-        Some("Welcome")
-    );
-
-    let recovery = p
-        .account_recovery_setting()
-        .expect("AccountRecoverySetting");
-    assert_eq!(recovery.recovery_mechanisms().len(), 1);
-    assert_eq!(recovery.recovery_mechanisms()[0].priority(), 1);
-    assert_eq!(
-        recovery.recovery_mechanisms()[0].name(),
-        &RecoveryOptionNameType::VerifiedEmail
-    );
-
-    let lambda = p.lambda_config().expect("LambdaConfig");
-    assert_eq!(lambda.pre_sign_up(), Some(PRE_SIGN_UP));
-    assert_eq!(lambda.post_confirmation(), Some(POST_CONFIRMATION));
-    assert_eq!(lambda.pre_authentication(), None);
-
-    let device = p.device_configuration().expect("DeviceConfiguration");
-    assert!(device.challenge_required_on_new_device());
-    assert!(device.device_only_remembered_on_user_prompt());
-
-    assert_eq!(
-        p.user_attribute_update_settings()
-            .expect("UserAttributeUpdateSettings")
-            .attributes_require_verification_before_update(),
-        &[VerifiedAttributeType::Email]
-    );
-    assert_eq!(
-        p.user_pool_tags()
-            .and_then(|t| t.get("team"))
-            .map(String::as_str),
-        Some("identity")
-    );
-    assert_eq!(
-        p.deletion_protection(),
-        Some(&DeletionProtectionType::Active)
-    );
-    assert_eq!(p.mfa_configuration(), Some(&UserPoolMfaType::Off));
-});
+);
 
 both!(
     minimal_pool_gets_cognito_defaults,
@@ -371,8 +375,9 @@ both!(
     }
 );
 
-both!(
+cognate_testkit::both_with!(
     update_resets_omitted_settings,
+    cognate_testkit::any_lambda_reachable,
     |ts: TestServer| async move {
         let c = ts.idp();
         let created = rich_pool(&c, "before").send().await.unwrap();
@@ -602,8 +607,9 @@ both!(list_user_pools_pages, |ts: TestServer| async move {
     assert_eq!(out.next_token(), None);
 });
 
-both!(
+cognate_testkit::both_with!(
     add_custom_attributes_and_csv_header,
+    cognate_testkit::any_lambda_reachable,
     |ts: TestServer| async move {
         let c = ts.idp();
         let id = rich_pool(&c, "custom")
