@@ -1,6 +1,6 @@
 //! Handlers for sign-in and the token-authenticated user operations.
 
-use crate::awsjson::{RequestContext, input, not_implemented};
+use crate::awsjson::{RequestContext, input};
 use crate::router::AppState;
 use crate::wire;
 use cognate_core::CoreResult;
@@ -182,7 +182,9 @@ pub async fn dispatch(
             });
             let mut attrs = wire::attributes(&ctx.user, only.as_deref());
             attrs.retain(|a| !a["Name"].as_str().unwrap_or_default().starts_with("dev:"));
-            Ok(json!({ "Username": ctx.user.username, "UserAttributes": attrs }))
+            let mut out = json!({ "Username": ctx.user.username, "UserAttributes": attrs });
+            crate::ops_mfa::user_mfa_fields(&ctx.user, &mut out);
+            Ok(out)
         }
         "UpdateUserAttributes" => {
             let r: TokenRequest = input(body)?;
@@ -308,6 +310,6 @@ pub async fn dispatch(
                 .await?;
             Ok(json!({}))
         }
-        _ => Err(not_implemented(op)),
+        _ => crate::ops_mfa::dispatch(state, _ctx, op, body).await,
     }
 }

@@ -276,7 +276,9 @@ pub async fn dispatch(
         "AdminGetUser" => {
             let r: AdminUserRequest = input(body)?;
             let (_, user) = admin_user(core, &r.user_pool_id, &r.username).await?;
-            Ok(wire::admin_get_user(&user))
+            let mut out = wire::admin_get_user(&user);
+            crate::ops_mfa::user_mfa_fields(&user, &mut out);
+            Ok(out)
         }
         "AdminDeleteUser" => {
             let r: AdminUserRequest = input(body)?;

@@ -13,6 +13,7 @@ fn object(v: Value) -> Map<String, Value> {
 /// `UserPoolType`, as DescribeUserPool / CreateUserPool / UpdateUserPool return it.
 pub fn user_pool(pool: &UserPool, estimated_users: i64) -> Value {
     let mut m = object(serde_json::to_value(pool).unwrap_or_default());
+    m.remove("MfaFactors");
     m.insert("EstimatedNumberOfUsers".into(), json!(estimated_users));
     m.insert("Status".into(), json!("Enabled"));
     // cognito-compat: CreateUserPool's `UserPoolTags` member round-trips under the same name,

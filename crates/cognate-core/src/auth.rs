@@ -58,17 +58,17 @@ pub enum AuthOutcome {
 
 /// The sealed state between steps.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct StepState {
-    pool: String,
-    client: String,
-    username: String,
-    challenge: String,
+pub struct StepState {
+    pub(crate) pool: String,
+    pub(crate) client: String,
+    pub(crate) username: String,
+    pub(crate) challenge: String,
     /// Expiry, epoch seconds.
-    exp: f64,
+    pub(crate) exp: f64,
     /// Single-use marker.
-    nonce: String,
+    pub(crate) nonce: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    data: BTreeMap<String, String>,
+    pub(crate) data: BTreeMap<String, String>,
 }
 
 const SESSION_AAD: &[u8] = b"cognate auth session v1";
@@ -185,7 +185,7 @@ impl Cognate {
         Ok(self.master.seal(&plain, aad))
     }
 
-    fn new_state(
+    pub(crate) fn new_state(
         &self,
         pool: &UserPool,
         client: &AppClient,
@@ -204,17 +204,34 @@ impl Cognate {
         }
     }
 
-    fn session_string(&self, state: &StepState) -> CoreResult<String> {
+    pub(crate) fn session_string(&self, state: &StepState) -> CoreResult<String> {
         use base64::Engine;
         let sealed = self.seal_state(state, SESSION_AAD)?;
         Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed))
     }
 
     /// Opens a session string; `spend` marks it used (single use).
-    async fn open_session(
+    pub(crate) async fn open_session(
         &self,
         session: Option<&str>,
         client: &AppClient,
+        challenge: &str,
+        spend: bool,
+    ) -> CoreResult<StepState> {
+        let state = self.open_session_any(session, challenge, spend).await?;
+        if state.client != client.client_id || state.pool != client.pool_id {
+            return Err(CoreError::not_authorized(
+                "Invalid session for the user, session is expired.",
+            ));
+        }
+        Ok(state)
+    }
+
+    /// Opens a session whatever client it belongs to (AssociateSoftwareToken and
+    /// VerifySoftwareToken carry only the session).
+    pub(crate) async fn open_session_any(
+        &self,
+        session: Option<&str>,
         challenge: &str,
         spend: bool,
     ) -> CoreResult<StepState> {
@@ -231,10 +248,7 @@ impl Cognate {
             .open(&sealed, SESSION_AAD)
             .map_err(|_| expired())?;
         let state: StepState = serde_json::from_slice(&plain).map_err(|_| expired())?;
-        if state.client != client.client_id
-            || state.pool != client.pool_id
-            || state.challenge != challenge
-        {
+        if state.challenge != challenge {
             return Err(expired());
         }
         if state.exp < timestamp(self.now())
@@ -290,14 +304,14 @@ impl Cognate {
         }
     }
 
-    fn check_lockout(&self, user: &User) -> CoreResult<()> {
+    pub(crate) fn check_lockout(&self, user: &User) -> CoreResult<()> {
         if lockout::locked_for(user, timestamp(self.now())).is_some() {
             return Err(CoreError::not_authorized("Password attempts exceeded"));
         }
         Ok(())
     }
 
-    async fn record_failure(&self, user: &mut User) -> CoreResult<()> {
+    pub(crate) async fn record_failure(&self, user: &mut User) -> CoreResult<()> {
         lockout::record_failure(user, timestamp(self.now()));
         self.save_user(user).await
     }
@@ -701,12 +715,68 @@ impl Cognate {
                 )
                 .await
             }
-            "SMS_MFA"
-            | "SOFTWARE_TOKEN_MFA"
-            | "EMAIL_OTP"
-            | "SELECT_MFA_TYPE"
-            | "MFA_SETUP"
-            | "DEVICE_SRP_AUTH"
+            name @ ("SMS_MFA" | "SOFTWARE_TOKEN_MFA" | "EMAIL_OTP") => {
+                let state = self
+                    .open_session(input.session.as_deref(), &client, name, false)
+                    .await?;
+                let mut user = self.require_user(&pool, &state.username).await?;
+                self.check_secret_hash(
+                    &client,
+                    &[&user.username, r.get("USERNAME").map_or("", String::as_str)],
+                    r.get("SECRET_HASH").map(String::as_str),
+                )?;
+                let code = param(r, &format!("{name}_CODE"))?;
+                self.answer_factor(&state, &mut user, code).await?;
+                self.finish_sign_in(
+                    &pool,
+                    &client,
+                    user,
+                    "TokenGeneration_Authentication",
+                    &meta,
+                )
+                .await
+            }
+            "SELECT_MFA_TYPE" => {
+                let state = self
+                    .open_session(input.session.as_deref(), &client, "SELECT_MFA_TYPE", true)
+                    .await?;
+                let user = self.require_user(&pool, &state.username).await?;
+                let answer = param(r, "ANSWER")?;
+                let allowed = crate::mfa::UserMfa::of(&user).enabled();
+                if !allowed.contains(&answer) {
+                    return Err(CoreError::invalid_parameter(format!(
+                        "{answer} is not an MFA method of the user."
+                    )));
+                }
+                self.factor_challenge(&pool, &client, &user, answer, &meta)
+                    .await
+            }
+            "MFA_SETUP" => {
+                let state = self
+                    .open_session(input.session.as_deref(), &client, "MFA_SETUP", true)
+                    .await?;
+                let mut user = self.require_user(&pool, &state.username).await?;
+                if state.data.get("verified").map(String::as_str) != Some("1") {
+                    return Err(CoreError::invalid_parameter(
+                        "Set up a software token first (AssociateSoftwareToken, then VerifySoftwareToken with this session).",
+                    ));
+                }
+                let on = Some(crate::mfa::FactorSetting {
+                    enabled: Some(true),
+                    preferred_mfa: Some(true),
+                });
+                self.set_mfa_preference(&pool, &mut user, None, on, None)
+                    .await?;
+                self.finish_sign_in(
+                    &pool,
+                    &client,
+                    user,
+                    "TokenGeneration_Authentication",
+                    &meta,
+                )
+                .await
+            }
+            "DEVICE_SRP_AUTH"
             | "DEVICE_PASSWORD_VERIFIER"
             | "SELECT_CHALLENGE"
             | "SMS_OTP"
@@ -889,6 +959,22 @@ impl Cognate {
                 session: Some(self.session_string(&state)?),
             });
         }
+        if let Some(challenge) = self.mfa_challenge(pool, client, &user, meta).await? {
+            return Ok(challenge);
+        }
+        self.finish_sign_in(pool, client, user, token_source, meta)
+            .await
+    }
+
+    /// The end of every sign-in: PostAuthentication, then tokens.
+    pub(crate) async fn finish_sign_in(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: User,
+        token_source: &str,
+        meta: &CallMeta,
+    ) -> CoreResult<AuthOutcome> {
         // PostAuthentication: a failure withholds the tokens.
         let mut request = serde_json::Map::new();
         request.insert("userAttributes".into(), user_attributes(&user));

@@ -9,6 +9,7 @@ pub mod clients;
 pub mod delivery;
 pub mod error;
 pub mod groups;
+pub mod mfa;
 pub mod model;
 pub mod pools;
 pub mod ports;

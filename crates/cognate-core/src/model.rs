@@ -226,6 +226,10 @@ pub struct UserPool {
     pub alias_attributes: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username_configuration: Option<UsernameConfiguration>,
+    /// SetUserPoolMfaConfig's factors (SmsMfaConfiguration,
+    /// SoftwareTokenMfaConfiguration, EmailMfaConfiguration, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_factors: Option<Value>,
     #[serde(flatten)]
     pub settings: PoolSettings,
 }

@@ -242,6 +242,7 @@ impl Cognate {
                 username_attributes: input.username_attributes.clone(),
                 alias_attributes: input.alias_attributes.clone(),
                 username_configuration: input.username_configuration.clone(),
+                mfa_factors: None,
                 settings: settings.clone(),
             };
             let keys = self.new_pool_keys(&id, now).await?;

@@ -12,6 +12,7 @@
 
 pub mod error;
 pub mod keys;
+pub mod otp;
 pub mod random;
 pub mod seal;
 pub mod secret_hash;
