@@ -10,7 +10,8 @@
 # DURATION (10 s per scenario), CONCURRENCIES ("1 8"), BACKENDS ("sqlite postgres"),
 # PG_URL (postgres://postgres@127.0.0.1:5432/test), FILTER (the `custom` scenario),
 # SERVER_CPU (0), CLIENT_CPU (1), COGNATE_BIN (default: the main workspace's
-# release build, built here), KEEP_WORK=1 to keep the temporary directory.
+# release build, built here), SNAPSHOT=<git rev> to build server and bench from
+# that commit instead of the work tree, KEEP_WORK=1 to keep the temporary directory.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -51,13 +52,33 @@ cleanup() {
 trap cleanup EXIT
 
 # --- build -----------------------------------------------------------------
-if [[ -z "${COGNATE_BIN:-}" ]]; then
-    log "building the server (release; waits if another build holds the lock)"
-    (cd "$ROOT" && cargo build --release --bin cognate)
-    COGNATE_BIN="$ROOT/target/release/cognate"
+if [[ -n "${SNAPSHOT:-}" ]]; then
+    # Build server and bench from `git archive $SNAPSHOT` (read-only for the repo),
+    # immune to uncommitted edits in the work tree; shares bench/target.
+    COMMIT="$(git -C "$ROOT" rev-parse --short "$SNAPSHOT")"
+    SRC="$BENCH_DIR/target/snapshot-$COMMIT"
+    if [[ ! -f "$SRC/Cargo.toml" ]]; then
+        mkdir -p "$SRC"
+        git -C "$ROOT" archive "$SNAPSHOT" | tar -x -C "$SRC"
+    fi
+    mkdir -p "$SRC/bench"
+    cp -a "$BENCH_DIR/Cargo.toml" "$BENCH_DIR/Cargo.lock" "$BENCH_DIR/src" "$SRC/bench/"
+    export CARGO_TARGET_DIR="$BENCH_DIR/target"
+    log "building the server from $SNAPSHOT ($COMMIT) (release)"
+    (cd "$SRC" && cargo build --release --bin cognate)
+    COGNATE_BIN="${COGNATE_BIN:-$CARGO_TARGET_DIR/release/cognate}"
+    log "building cognate-bench against $COMMIT (release)"
+    (cd "$SRC/bench" && cargo build --release)
+else
+    COMMIT="$(git -C "$ROOT" rev-parse --short HEAD)+worktree"
+    if [[ -z "${COGNATE_BIN:-}" ]]; then
+        log "building the server (release; waits if another build holds the lock)"
+        (cd "$ROOT" && cargo build --release --bin cognate)
+        COGNATE_BIN="$ROOT/target/release/cognate"
+    fi
+    log "building cognate-bench (release)"
+    (cd "$BENCH_DIR" && cargo build --release)
 fi
-log "building cognate-bench (release)"
-(cd "$BENCH_DIR" && cargo build --release)
 
 # --- helpers ---------------------------------------------------------------
 # start_server <log prefix> <serve args...>: starts the server pinned to SERVER_CPU
@@ -121,7 +142,7 @@ prefix_sql_params() { # column
 }
 
 {
-    echo "# Query plans, $(date -u +%FT%TZ), $USERS users, commit $(git -C "$ROOT" rev-parse --short HEAD)"
+    echo "# Query plans, $(date -u +%FT%TZ), $USERS users, commit $COMMIT"
 } >"$PLANS"
 
 # --- SQLite ----------------------------------------------------------------
@@ -205,7 +226,9 @@ run_postgres() {
     PG_SCHEMA=""
 }
 
-log "results: $RESULTS"
+log "results: $RESULTS (commit $COMMIT, server $COGNATE_BIN)"
+printf '{"kind":"run","commit":"%s","users":%s,"started":"%s","loadavg":"%s"}\n' \
+    "$COMMIT" "$USERS" "$(date -u +%FT%TZ)" "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS"
 log "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for b in $BACKENDS; do
     case "$b" in

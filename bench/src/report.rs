@@ -26,6 +26,16 @@ pub fn render(path: &Path) -> anyhow::Result<String> {
         .collect::<Result<_, _>>()?;
     let of = |kind: &str| -> Vec<&Value> { records.iter().filter(|r| r["kind"] == kind).collect() };
     let mut out = String::new();
+    for r in of("run") {
+        writeln!(
+            out,
+            "Run started {} at commit {}, {} users, load average at start {}.\n",
+            text(r, "started"),
+            text(r, "commit"),
+            r["users"],
+            text(r, "loadavg"),
+        )?;
+    }
 
     let lists = of("listusers");
     if !lists.is_empty() {

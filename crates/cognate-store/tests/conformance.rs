@@ -46,6 +46,7 @@ fn pool(id: &str, name: &str) -> UserPool {
         username_configuration: Some(UsernameConfiguration {
             case_sensitive: false,
         }),
+        mfa_factors: None,
         settings: PoolSettings {
             policies: Some(Policies {
                 password_policy: Some(PasswordPolicy {
