@@ -479,17 +479,14 @@ impl Cognate {
                 self.check_user_state(&client, &user)?;
                 let meta = CallMeta::client(&client.client_id);
                 if p.get("CHALLENGE_NAME").map(String::as_str) == Some("SRP_A") {
+                    // Define sees the SRP_A step first and may ask for the password.
                     let srp_a = param(p, "SRP_A")?;
                     let history = vec![custom::result("SRP_A", true, None)];
-                    return self.password_verifier_challenge(
-                        &pool,
-                        &client,
-                        &user,
-                        srp_a,
-                        Some(history),
-                    );
+                    return self
+                        .define_auth_challenge(&pool, &client, user, history, &meta, Some(srp_a))
+                        .await;
                 }
-                self.define_auth_challenge(&pool, &client, user, Vec::new(), &meta)
+                self.define_auth_challenge(&pool, &client, user, Vec::new(), &meta, None)
                     .await
             }
             _ => Err(CoreError::new(
@@ -887,7 +884,7 @@ impl Cognate {
                 self.save_user(&mut user).await?;
             }
             return self
-                .define_auth_challenge(pool, client, user, history, meta)
+                .define_auth_challenge(pool, client, user, history, meta, None)
                 .await;
         }
         if !ok {
@@ -1038,6 +1035,7 @@ impl Cognate {
         user: User,
         history: Vec<serde_json::Value>,
         meta: &CallMeta,
+        srp_a: Option<&str>,
     ) -> CoreResult<AuthOutcome> {
         if history.len() > custom::MAX_ROUNDS {
             return Err(CoreError::not_authorized("Incorrect username or password."));
@@ -1069,6 +1067,11 @@ impl Cognate {
             return Err(CoreError::not_authorized("Incorrect username or password."));
         }
         let challenge = text(&response, "challengeName")?.unwrap_or_default();
+        if challenge == "PASSWORD_VERIFIER"
+            && let Some(srp_a) = srp_a
+        {
+            return self.password_verifier_challenge(pool, client, &user, srp_a, Some(history));
+        }
         if challenge != "CUSTOM_CHALLENGE" {
             return Err(CoreError::new(
                 ErrorKind::InvalidLambdaResponse,
@@ -1168,7 +1171,7 @@ impl Cognate {
             correct,
             state.data.get("metadata").cloned(),
         ));
-        self.define_auth_challenge(pool, client, user, history, meta)
+        self.define_auth_challenge(pool, client, user, history, meta, None)
             .await
     }
 }

@@ -37,6 +37,7 @@ mod clients;
 mod clock;
 mod groups;
 mod list_users;
+mod mfa;
 mod pools;
 mod protocol;
 mod race;
