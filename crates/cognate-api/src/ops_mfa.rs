@@ -148,10 +148,10 @@ pub async fn dispatch(
                     Ok(json!({ "SecretCode": secret }))
                 }
                 (None, Some(session)) => {
-                    let (_, mut user, step) = core.setup_session_user(session).await?;
+                    let (_, mut user, step) = core.setup_session_user(session, true).await?;
                     let secret = core.associate_software_token(&mut user).await?;
                     Ok(
-                        json!({ "SecretCode": secret, "Session": core.next_setup_session(&step, false)? }),
+                        json!({ "SecretCode": secret, "Session": core.next_setup_session(&step, false).await? }),
                     )
                 }
                 _ => Err(CoreError::invalid_parameter(
@@ -170,11 +170,11 @@ pub async fn dispatch(
                     Ok(json!({ "Status": "SUCCESS" }))
                 }
                 (None, Some(session)) => {
-                    let (_, mut user, step) = core.setup_session_user(session).await?;
+                    let (_, mut user, step) = core.setup_session_user(session, false).await?;
                     core.verify_software_token(&mut user, &code, r.friendly_device_name)
                         .await?;
                     Ok(
-                        json!({ "Status": "SUCCESS", "Session": core.next_setup_session(&step, true)? }),
+                        json!({ "Status": "SUCCESS", "Session": core.next_setup_session(&step, true).await? }),
                     )
                 }
                 _ => Err(CoreError::invalid_parameter(

@@ -901,13 +901,12 @@ impl Cognate {
         &self,
         pool: &UserPool,
         client: &AppClient,
-        mut user: User,
+        user: User,
         token_source: &str,
         meta: &CallMeta,
     ) -> CoreResult<AuthOutcome> {
-        if lockout::clear(&mut user) {
-            self.save_user(&mut user).await?;
-        }
+        // The failure count is cleared only when the whole sign-in succeeds, so
+        // MFA-code guesses can not be reset by signing in with the password again.
         if user.status == "FORCE_CHANGE_PASSWORD" {
             if user
                 .state
@@ -968,10 +967,13 @@ impl Cognate {
         &self,
         pool: &UserPool,
         client: &AppClient,
-        user: User,
+        mut user: User,
         token_source: &str,
         meta: &CallMeta,
     ) -> CoreResult<AuthOutcome> {
+        if lockout::clear(&mut user) {
+            self.save_user(&mut user).await?;
+        }
         // PostAuthentication: a failure withholds the tokens.
         let mut request = serde_json::Map::new();
         request.insert("userAttributes".into(), user_attributes(&user));

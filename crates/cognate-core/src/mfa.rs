@@ -262,23 +262,17 @@ impl Cognate {
     }
 
     /// Checks a TOTP code against the user's verified secret; a code is good once.
-    async fn check_totp(&self, user: &mut User, code: &str) -> CoreResult<bool> {
-        let mut mfa = UserMfa::of(user);
+    /// The time step a TOTP code matches, if it is good and not used before.
+    fn totp_step(&self, user: &User, code: &str) -> CoreResult<Option<u64>> {
+        let mfa = UserMfa::of(user);
         let Some(sealed) = mfa.totp_secret.clone() else {
-            return Ok(false);
+            return Ok(None);
         };
         let secret = self
             .master
             .open_from_str(&sealed, Self::totp_aad(user).as_bytes())?;
-        match otp::totp_check(&secret, code, self.now().unix_timestamp()) {
-            Some(step) if step > mfa.totp_last_step => {
-                mfa.totp_last_step = step;
-                mfa.store(user);
-                self.save_user(user).await?;
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
+        Ok(otp::totp_check(&secret, code, self.now().unix_timestamp())
+            .filter(|step| *step > mfa.totp_last_step))
     }
 
     /// After the first factor: the MFA challenge this user owes, if any.
@@ -425,7 +419,26 @@ impl Cognate {
                     }
                     _ => text,
                 },
-                (Channel::Email, _) => text,
+                (Channel::Email, _) => {
+                    let configured = pool
+                        .mfa_factors
+                        .as_ref()
+                        .and_then(|f| f.get("EmailMfaConfiguration"));
+                    let message = configured
+                        .and_then(|c| c.get("Message"))
+                        .and_then(Value::as_str);
+                    let subject = configured
+                        .and_then(|c| c.get("Subject"))
+                        .and_then(Value::as_str);
+                    if Self::trigger_arn(pool, "CustomMessage").is_some() {
+                        text
+                    } else {
+                        (
+                            subject.map(str::to_string).or(text.0),
+                            message.map_or(text.1, |m| m.replace("{####}", &code)),
+                        )
+                    }
+                }
             };
             let delivered = self
                 .deliver(pool, user, channel, &destination, text, "Authentication")
@@ -451,12 +464,16 @@ impl Cognate {
 
     /// AssociateSoftwareToken / VerifySoftwareToken during an MFA_SETUP challenge:
     /// the user behind a session, and a fresh session for the next step.
+    /// `spend`: AssociateSoftwareToken spends the session at once (it replaces the
+    /// pending secret); VerifySoftwareToken only when the code is right, so a
+    /// mistyped code can be retried with the same session.
     pub async fn setup_session_user(
         &self,
         session: &str,
+        spend: bool,
     ) -> CoreResult<(UserPool, User, StepState)> {
         let state = self
-            .open_session_any(Some(session), "MFA_SETUP", true)
+            .open_session_any(Some(session), "MFA_SETUP", spend)
             .await?;
         let pool = self.require_pool(&state.pool).await?;
         let user = self.require_user(&pool, &state.username).await?;
@@ -465,7 +482,22 @@ impl Cognate {
 
     /// The session that continues an MFA_SETUP challenge (`verified` once the
     /// software token was verified).
-    pub fn next_setup_session(&self, previous: &StepState, verified: bool) -> CoreResult<String> {
+    pub async fn next_setup_session(
+        &self,
+        previous: &StepState,
+        verified: bool,
+    ) -> CoreResult<String> {
+        // The verification succeeded: the session it came with is spent.
+        if verified
+            && !self
+                .store
+                .consume_nonce(&previous.nonce, previous.exp)
+                .await?
+        {
+            return Err(CoreError::not_authorized(
+                "Invalid session for the user, session is expired.",
+            ));
+        }
         let mut state = previous.clone();
         state.nonce = cognate_crypto::random_string(24, cognate_crypto::ALNUM);
         if verified {
@@ -483,8 +515,12 @@ impl Cognate {
         code: &str,
     ) -> CoreResult<()> {
         self.check_lockout(user)?;
+        let mut totp_step = None;
         let ok = match state.challenge.as_str() {
-            SOFTWARE_TOKEN_MFA => self.check_totp(user, code).await?,
+            SOFTWARE_TOKEN_MFA => {
+                totp_step = self.totp_step(user, code)?;
+                totp_step.is_some()
+            }
             _ => {
                 let given = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
                     format!("{}:{code}", state.nonce).as_bytes(),
@@ -502,6 +538,13 @@ impl Cognate {
             return Err(CoreError::not_authorized(
                 "Invalid session for the user, session is expired.",
             ));
+        }
+        // Only now is the code's time step spent (replay protection).
+        if let Some(step) = totp_step {
+            let mut mfa = UserMfa::of(user);
+            mfa.totp_last_step = step;
+            mfa.store(user);
+            self.save_user(user).await?;
         }
         Ok(())
     }
