@@ -1461,6 +1461,14 @@ impl Cognate {
             // cognito-compat: the migrated password is not held to the pool's policy.
             self.set_password(pool, &mut user, p)?;
         }
+        if flag(&r, "enableSMSMFA")? && user.attr("phone_number").is_some() {
+            let mut mfa = crate::mfa::UserMfa::of(&user);
+            mfa.sms_enabled = true;
+            user.state.extra.insert(
+                "mfa".into(),
+                serde_json::to_value(&mfa).unwrap_or(Value::Null),
+            );
+        }
         let force = flag(&r, "forceAliasCreation")?;
         if force && user.aliases != AliasKeys::default() {
             let aliases = user.aliases.clone();
