@@ -1548,7 +1548,13 @@ impl Cognate {
             .store
             .list_users(pool_id, filter.as_ref(), after.as_deref(), limit + 1)
             .await?;
-        let next = crate::pools::page_token(&mut users, limit, |u| u.username_key.clone());
+        // Prefix filters page in (value, username) order, the order of their index;
+        // the cursor carries both, separated by U+001F.
+        let prefix = filter.as_ref().filter(|f| f.prefix).map(|f| f.attribute);
+        let next = crate::pools::page_token(&mut users, limit, |u| match prefix {
+            Some(attribute) => format!("{}\u{1f}{}", search_value(u, attribute), u.username_key),
+            None => u.username_key.clone(),
+        });
         Ok(Page {
             items: users,
             next_token: next,
@@ -1584,6 +1590,24 @@ fn check_record(pool_name: &str, username: &str, password: &str, p: &PasswordRec
             verifier_hex: p.verifier.clone(),
         },
     )
+}
+
+/// The value of a searchable attribute as its indexed column holds it.
+pub fn search_value(user: &User, attribute: SearchAttribute) -> String {
+    use SearchAttribute::*;
+    let attr = |name: &str| user.attr(name).unwrap_or_default().to_string();
+    match attribute {
+        Username => user.username_key.clone(),
+        Email => attr("email"),
+        PhoneNumber => attr("phone_number"),
+        Name => attr("name"),
+        GivenName => attr("given_name"),
+        FamilyName => attr("family_name"),
+        PreferredUsername => attr("preferred_username"),
+        UserStatus => user.status.clone(),
+        Status => user.enabled.to_string(),
+        Sub => user.sub.clone(),
+    }
 }
 
 /// Parses `attr = "value"` / `attr ^= "prefix"`.

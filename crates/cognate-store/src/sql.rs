@@ -273,12 +273,18 @@ macro_rules! sql_store {
                         let col = search_column(f.attribute);
                         let value = filter_value(f);
                         if f.prefix {
-                            let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE pool_id = $1 AND {col} >= $2 AND {col} < $3 AND username_key > $4 ORDER BY username_key LIMIT $5");
+                            // Ordered as the (pool_id, column, username_key) index is, so
+                            // the index both filters and orders; the cursor is "value\u{1f}key".
+                            let (after_value, after_key) = after
+                                .and_then(|a| a.split_once('\u{1f}'))
+                                .map_or((String::new(), String::new()), |(v, k)| (v.to_string(), k.to_string()));
+                            let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE pool_id = $1 AND {col} >= $2 AND {col} < $3 AND ({col}, username_key) > ($4, $5) ORDER BY {col}, username_key LIMIT $6");
                             sqlx::query(AssertSqlSafe(sql))
                                 .bind(pool_id)
                                 .bind(value.clone())
                                 .bind(prefix_end(&value))
-                                .bind(after.unwrap_or(""))
+                                .bind(after_value)
+                                .bind(after_key)
                                 .bind(limit as i64)
                                 .fetch_all(&self.pool)
                                 .await
