@@ -9,6 +9,7 @@
 # Knobs (environment): USERS (100000), POOL_ID, REQUESTS (5000 per scenario),
 # DURATION (10 s per scenario), CONCURRENCIES ("1 8"), BACKENDS ("sqlite postgres"),
 # PG_URL (postgres://postgres@127.0.0.1:5432/test), FILTER (the `custom` scenario),
+# SQLITE_OPTIMIZE (1: also run the SQLite scenarios after PRAGMA optimize),
 # SERVER_CPU (0), CLIENT_CPU (1), COGNATE_BIN (default: the main workspace's
 # release build, built here), SNAPSHOT=<git rev> to build server and bench from
 # that commit instead of the work tree, KEEP_WORK=1 to keep the temporary directory.
@@ -56,10 +57,14 @@ if [[ -n "${SNAPSHOT:-}" ]]; then
     # Build server and bench from `git archive $SNAPSHOT` (read-only for the repo),
     # immune to uncommitted edits in the work tree; shares bench/target.
     COMMIT="$(git -C "$ROOT" rev-parse --short "$SNAPSHOT")"
-    SRC="$BENCH_DIR/target/snapshot-$COMMIT"
-    if [[ ! -f "$SRC/Cargo.toml" ]]; then
-        mkdir -p "$SRC"
-        git -C "$ROOT" archive "$SNAPSHOT" | tar -x -C "$SRC"
+    # One fixed path, so cargo's fingerprints (which ignore where a workspace lives)
+    # can not pass off a binary built from another commit: re-extract on change and
+    # give every file a fresh mtime.
+    SRC="$BENCH_DIR/target/snapshot"
+    if [[ "$(cat "$SRC/.commit" 2>/dev/null)" != "$COMMIT" ]]; then
+        rm -rf "$SRC" && mkdir -p "$SRC"
+        git -C "$ROOT" archive "$SNAPSHOT" | tar -x -m -C "$SRC"
+        echo "$COMMIT" >"$SRC/.commit"
     fi
     mkdir -p "$SRC/bench"
     cp -a "$BENCH_DIR/Cargo.toml" "$BENCH_DIR/Cargo.lock" "$BENCH_DIR/src" "$SRC/bench/"
@@ -131,14 +136,39 @@ run_scenarios() {
     done
 }
 
-# The store's ListUsers prefix query (cognate-store sql.rs), with literal values.
-prefix_sql() { # column from to
-    echo "SELECT pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at FROM users WHERE pool_id = '$POOL_ID' AND $1 >= '$2' AND $1 < '$3' AND username_key > '' ORDER BY username_key LIMIT 61"
+# The store's ListUsers query (cognate-store sql.rs, list_users) with literal values;
+# $1 is the filter's WHERE term.
+list_sql() {
+    echo "SELECT pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at FROM users WHERE pool_id = '$POOL_ID' AND $1 AND username_key > '' ORDER BY username_key LIMIT 61"
 }
-
-# The same with the parameters sqlx binds ($1 pool, $2..$3 range, $4 after, $5 limit).
+# The prefix query with the parameters sqlx binds ($1 pool, $2..$3 range, $4 after, $5 limit).
 prefix_sql_params() { # column
     echo "SELECT pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at FROM users WHERE pool_id = \$1 AND $1 >= \$2 AND $1 < \$3 AND username_key > \$4 ORDER BY username_key LIMIT \$5"
+}
+# Filters whose plans are recorded: label <TAB> WHERE term.
+plan_cases() {
+    cat <<'EOF'
+email ^= "user12"	email >= 'user12' AND email < 'user13'
+email ^= "user1234"	email >= 'user1234' AND email < 'user1235'
+email ^= "nobody"	email >= 'nobody' AND email < 'nobodz'
+family_name ^= "Sm"	family_name >= 'Sm' AND family_name < 'Sn'
+email = "user4242@example42.com"	email = 'user4242@example42.com'
+cognito:user_status = "UNCONFIRMED"	status = 'UNCONFIRMED'
+EOF
+}
+sqlite_plans() { # db title
+    while IFS=$'\t' read -r label where; do
+        echo; echo "## SQLite$2: $label"
+        echo "-- rows matching: $(sqlite3 "$1" "SELECT count(*) FROM users WHERE pool_id = '$POOL_ID' AND $where")"
+        # The server's own (bundled) SQLite, not the sqlite3 shell's: plans can differ.
+        "$BENCH" sqlite-query --db "$1" --explain --runs 5 "$(list_sql "$where")"
+    done < <(plan_cases)
+}
+pg_plans() { # url title explain-options
+    while IFS=$'\t' read -r label where; do
+        echo; echo "## PostgreSQL$2: $label"
+        psql -X "$1" -c "EXPLAIN ($3) $(list_sql "$where")"
+    done < <(plan_cases)
 }
 
 {
@@ -163,21 +193,28 @@ run_sqlite() {
     {
         echo; echo "## SQLite: sizes by object (dbstat)"
         sqlite3 -header -column "$db" "SELECT name, sum(pgsize) AS bytes FROM dbstat WHERE name IN (SELECT name FROM sqlite_master WHERE tbl_name = 'users') GROUP BY name ORDER BY bytes DESC"
-        for q in "email user12 user13" "family_name Sm Sn" "email user1234 user1235"; do
-            # shellcheck disable=SC2086
-            set -- $q
-            echo; echo "## SQLite: EXPLAIN QUERY PLAN, $1 ^= \"$2\""
-            echo "$(prefix_sql "$1" "$2" "$3")"
-            sqlite3 "$db" "EXPLAIN QUERY PLAN $(prefix_sql "$1" "$2" "$3")"
-            echo "-- rows matching the filter: $(sqlite3 "$db" "SELECT count(*) FROM users WHERE pool_id = '$POOL_ID' AND $1 >= '$2' AND $1 < '$3'")"
-            echo "-- timed in the sqlite3 shell:"
-            sqlite3 "$db" ".timer on" "$(prefix_sql "$1" "$2" "$3")" | grep '^Run Time' || true
-        done
+        echo; echo "# SQLite: EXPLAIN QUERY PLAN of the ListUsers query, and its median time (5 runs)"
+        "$BENCH" sqlite-query --db "$db" --version "SELECT 1"
+        list_sql '<filter term>'
+        sqlite_plans "$db" ""
     } >>"$PLANS"
 
     start_server sqlite --data-dir "$dir"
     run_scenarios sqlite
     stop_server sqlite
+
+    if [[ "${SQLITE_OPTIMIZE:-1}" == 1 ]]; then
+        # Diagnostic: the same database once SQLite has statistics (sqlite_stat1).
+        log "sqlite: PRAGMA optimize=0x10002 (gathers statistics), then the scenarios again"
+        "$BENCH" sqlite-query --db "$db" --runs 1 "PRAGMA optimize=0x10002"
+        {
+            echo; echo "# SQLite after PRAGMA optimize=0x10002 (statistics gathered)"
+            sqlite_plans "$db" " (after PRAGMA optimize)"
+        } >>"$PLANS"
+        start_server sqlite-optimized --data-dir "$dir"
+        run_scenarios "sqlite, after PRAGMA optimize"
+        stop_server "sqlite, after PRAGMA optimize"
+    fi
 }
 
 # --- PostgreSQL ------------------------------------------------------------
@@ -190,12 +227,8 @@ run_postgres() {
     taskset -c "$SERVER_CPU" "$BENCH" seed --users "$USERS" --pool-id "$POOL_ID" \
         --data-dir "$dir" --database "$url" --label postgres --json-out "$RESULTS"
     {
-        for q in "email user12 user13" "family_name Sm Sn" "email user1234 user1235"; do
-            # shellcheck disable=SC2086
-            set -- $q
-            echo; echo "## PostgreSQL, before ANALYZE (fresh bulk load): EXPLAIN ANALYZE, $1 ^= \"$2\""
-            psql -X "$url" -c "EXPLAIN (ANALYZE, COSTS OFF) $(prefix_sql "$1" "$2" "$3")"
-        done
+        echo; echo "# PostgreSQL before ANALYZE (fresh bulk load, autovacuum may not have run yet)"
+        pg_plans "$url" " (before ANALYZE)" "ANALYZE, COSTS OFF"
     } >>"$PLANS" 2>&1
     psql -q -X "$url" -c "ANALYZE users"
     size_record postgres "users table + indexes + TOAST (pg_total_relation_size)" \
@@ -207,16 +240,13 @@ run_postgres() {
     {
         echo; echo "## PostgreSQL: sizes by relation"
         psql -X "$url" -c "SELECT c.relname, pg_relation_size(c.oid) AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '$PG_SCHEMA' AND (c.relname = 'users' OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'users'::regclass)) ORDER BY bytes DESC"
-        for q in "email user12 user13" "family_name Sm Sn" "email user1234 user1235"; do
-            # shellcheck disable=SC2086
-            set -- $q
-            echo; echo "## PostgreSQL, after ANALYZE: EXPLAIN ANALYZE, $1 ^= \"$2\" (custom plan, literal values)"
-            psql -X "$url" -c "EXPLAIN (ANALYZE, BUFFERS) $(prefix_sql "$1" "$2" "$3")"
-            echo "## PostgreSQL, after ANALYZE: generic plan of the prepared statement (what a cached sqlx statement may switch to)"
-            psql -X "$url" -c "SET plan_cache_mode = force_generic_plan" \
-                -c "PREPARE q(text, text, text, text, bigint) AS $(prefix_sql_params "$1")" \
-                -c "EXPLAIN (ANALYZE, BUFFERS) EXECUTE q('$POOL_ID', '$2', '$3', '', 61)"
-        done
+        echo; echo "# PostgreSQL after ANALYZE: custom plans (literal values)"
+        pg_plans "$url" " (after ANALYZE)" "ANALYZE, BUFFERS"
+        echo; echo "## PostgreSQL (after ANALYZE): generic plan of the prepared prefix statement (what a cached sqlx statement may switch to after 5 runs)"
+        psql -X "$url" -c "SET plan_cache_mode = force_generic_plan" \
+            -c "PREPARE q(text, text, text, text, bigint) AS $(prefix_sql_params email)" \
+            -c "EXPLAIN (ANALYZE, BUFFERS) EXECUTE q('$POOL_ID', 'user12', 'user13', '', 61)" \
+            -c "EXPLAIN (ANALYZE, BUFFERS) EXECUTE q('$POOL_ID', 'nobody', 'nobodz', '', 61)"
     } >>"$PLANS" 2>&1
 
     start_server postgres --data-dir "$dir" --database "$url"

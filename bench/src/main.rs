@@ -6,17 +6,20 @@
 //! - `list-users`: ListUsers scenarios (filters, pagination) against a server;
 //! - `serve`: an in-process server in open mode (fallback when the `cognate`
 //!   binary of the main workspace is not built);
+//! - `sqlite-query`: a query's plan and time on the server's own (bundled) SQLite;
 //! - `report`: renders the JSON-lines results of a run as Markdown tables.
 //!
 //! New scenarios go in [`scenarios`] (a request generator per scenario) and are
 //! driven by the generic closed-loop runner in [`load`].
 
+mod auth;
 mod client;
 mod load;
 mod report;
 mod scenarios;
 mod seed;
 mod serve;
+mod sqlite_query;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -37,8 +40,15 @@ enum Command {
     Seed(seed::SeedArgs),
     /// Run ListUsers scenarios against a running server (open mode: requests are not signed).
     ListUsers(scenarios::ListUsersArgs),
+    /// Sign-in, token and read scenarios (password, srp, refresh, get-user, admin-get-user, sign-up).
+    Auth(auth::AuthArgs),
+    /// Single-thread cost of the crypto behind sign-ins and token checks.
+    CryptoFloor(auth::CryptoFloorArgs),
     /// Serve the API in-process, in open mode, on a loopback address.
     Serve(serve::ServeArgs),
+    /// Run a query on a SQLite database with the SQLite the server bundles: its plan
+    /// (EXPLAIN QUERY PLAN) and its time. For diagnostics.
+    SqliteQuery(sqlite_query::SqliteQueryArgs),
     /// Render a results file (JSON lines written with --json-out) as Markdown.
     Report {
         /// The results file.
@@ -52,7 +62,10 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Seed(args) => seed::run(args).await,
         Command::ListUsers(args) => scenarios::run_list_users(args).await,
+        Command::Auth(args) => auth::run(args).await,
+        Command::CryptoFloor(args) => auth::crypto_floor(args),
         Command::Serve(args) => serve::run(args).await,
+        Command::SqliteQuery(args) => sqlite_query::run(args).await,
         Command::Report { results } => {
             print!("{}", report::render(&results)?);
             Ok(())

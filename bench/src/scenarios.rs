@@ -5,6 +5,8 @@
 //! - `email-exact`: `email = "user<i>@example<i%100>.com"`, random i (1 row);
 //! - `email-prefix`: `email ^= "user<10..99>"` (1,111 matches at 100k users; first page of 60);
 //! - `email-prefix-narrow`: `email ^= "user<1000..9999>"` (11 matches);
+//! - `email-prefix-miss`: `email ^= "nobody<n>"` (no match: the worst case for a plan
+//!   that walks the pool in username order and filters);
 //! - `family-name-prefix`: `family_name ^= "<first two letters of a seeded family name>"`;
 //! - `status`: `cognito:user_status = "UNCONFIRMED"` (~10% of users; first page);
 //! - `no-filter-pages`: no filter, Limit 60, following PaginationToken for 5 pages;
@@ -71,6 +73,7 @@ pub const BUILT_IN: &[&str] = &[
     "email-exact",
     "email-prefix",
     "email-prefix-narrow",
+    "email-prefix-miss",
     "family-name-prefix",
     "status",
     "no-filter-pages",
@@ -96,6 +99,9 @@ fn spec(name: &str, args: &ListUsersArgs) -> anyhow::Result<Spec> {
         "email-prefix" => Arc::new(|r: &mut Rng| Some(format!("email ^= \"user{}\"", r.range(10, 100)))),
         "email-prefix-narrow" => {
             Arc::new(|r: &mut Rng| Some(format!("email ^= \"user{}\"", r.range(1000, 10000))))
+        }
+        "email-prefix-miss" => {
+            Arc::new(|r: &mut Rng| Some(format!("email ^= \"nobody{}\"", r.range(0, 1000))))
         }
         "family-name-prefix" => Arc::new(|r: &mut Rng| {
             let n = FAMILY_NAMES[r.range(0, FAMILY_NAMES.len() as u64) as usize];

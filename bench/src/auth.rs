@@ -1,0 +1,562 @@
+//! Sign-in, token and read scenarios (`auth`) and the single-thread crypto floor
+//! (`crypto-floor`).
+//!
+//! `auth` sets up its own pool, app client and users through awsJson calls against a
+//! server in open mode, then drives one or more scenarios with [`crate::load::run`]:
+//! - `password`: InitiateAuth USER_PASSWORD_AUTH (one request per sign-in);
+//! - `srp`: InitiateAuth USER_SRP_AUTH + RespondToAuthChallenge PASSWORD_VERIFIER, the
+//!   client math done here with `cognate_crypto::srp::client` (two requests per sign-in);
+//! - `refresh`: InitiateAuth REFRESH_TOKEN_AUTH;
+//! - `get-user`: GetUser with an access token;
+//! - `admin-get-user`: AdminGetUser;
+//! - `sign-up`: SignUp of fresh usernames.
+//!
+//! With `--trigger-url http://127.0.0.1:PORT`, the bench also serves a tiny HTTP handler
+//! on that address that echoes every trigger event back, sets up a second pool whose
+//! LambdaConfig names PreAuthentication, PostAuthentication and PreTokenGeneration ARNs
+//! (which the server's `[[triggers.functions]]` must map to that URL), and runs `password`
+//! on both pools: `password` and `password+triggers`.
+//!
+//! CPU: the generator's own CPU (utime+stime of this process, /proc/self/stat) and, with
+//! `--server-pid`, the server's (/proc/<pid>/stat) over each scenario, plus the server's
+//! peak RSS (VmHWM, whole process lifetime) after it.
+
+use crate::client::Client;
+use crate::load::{self, Limits, Op, Sample};
+use crate::{Rng, append_json};
+use anyhow::{Context, bail};
+use clap::Args;
+use cognate_crypto::RsaSigningKey;
+use cognate_crypto::srp;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const PASSWORD: &str = "Bench-Passw0rd!";
+pub const ARN_PRE_AUTH: &str = "arn:aws:lambda:us-east-1:000000000000:function:bench-pre-auth";
+pub const ARN_POST_AUTH: &str = "arn:aws:lambda:us-east-1:000000000000:function:bench-post-auth";
+pub const ARN_PRE_TOKEN: &str = "arn:aws:lambda:us-east-1:000000000000:function:bench-pre-token";
+const SCENARIOS: &[&str] = &["password", "srp", "refresh", "get-user", "admin-get-user", "sign-up"];
+
+#[derive(Args, Debug)]
+pub struct AuthArgs {
+    /// Base URL of the server (open mode), e.g. http://127.0.0.1:9229.
+    #[arg(long)]
+    pub url: String,
+    /// Comma-separated scenarios, or `all`: password, srp, refresh, get-user, admin-get-user, sign-up.
+    #[arg(long, default_value = "password")]
+    pub scenario: String,
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Time budget per scenario, in seconds (after warm-up).
+    #[arg(long, default_value_t = 10.0)]
+    pub duration: f64,
+    /// Request budget per scenario (after warm-up).
+    #[arg(long, default_value_t = 20_000)]
+    pub requests: u64,
+    /// Warm-up requests per scenario, not recorded (also bounded to 2 s).
+    #[arg(long, default_value_t = 200)]
+    pub warmup: u64,
+    /// Users created for the scenarios.
+    #[arg(long, default_value_t = 200)]
+    pub users: u64,
+    /// Server process id, for its CPU time and peak RSS.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// Serve an echoing trigger handler on this URL (http://127.0.0.1:PORT) and compare
+    /// `password` without and with PreAuthentication/PostAuthentication/PreTokenGeneration.
+    #[arg(long)]
+    pub trigger_url: Option<String>,
+    /// Label of the run in results.
+    #[arg(long, default_value = "sqlite")]
+    pub backend: String,
+    /// Append one JSON result line per scenario to this file.
+    #[arg(long)]
+    pub json_out: Option<PathBuf>,
+}
+
+/// One pool set up for the scenarios.
+struct Setup {
+    pool_id: String,
+    pool_name: String,
+    client_id: String,
+    usernames: Vec<String>,
+    refresh_tokens: Vec<String>,
+    access_tokens: Vec<String>,
+}
+
+fn ok(reply: crate::client::Reply, what: &str) -> anyhow::Result<Value> {
+    reply.result.map_err(|e| anyhow::anyhow!("{what}: {e}"))
+}
+
+async fn setup(c: &Client, label: &str, users: u64, lambda: Option<Value>, tokens: bool) -> anyhow::Result<Setup> {
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    let mut pool_req = json!({"PoolName": format!("bench-{label}-{}", &nonce[..8])});
+    if let Some(l) = lambda {
+        pool_req["LambdaConfig"] = l;
+    }
+    let pool = ok(c.call("CreateUserPool", &pool_req).await, "CreateUserPool")?;
+    let pool_id = pool["UserPool"]["Id"].as_str().context("no UserPool.Id")?.to_string();
+    let client = ok(
+        c.call(
+            "CreateUserPoolClient",
+            &json!({"UserPoolId": pool_id, "ClientName": "bench",
+                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}),
+        )
+        .await,
+        "CreateUserPoolClient",
+    )?;
+    let client_id = client["UserPoolClient"]["ClientId"].as_str().context("no ClientId")?.to_string();
+    let usernames: Vec<String> = (0..users).map(|i| format!("user{i:05}")).collect();
+    // 16 users at a time (AdminSetUserPassword computes a verifier).
+    let mut refresh_tokens = Vec::new();
+    let mut access_tokens = Vec::new();
+    for chunk in usernames.chunks(16) {
+        let mut set = tokio::task::JoinSet::new();
+        for u in chunk {
+            let (c, pool_id, client_id, u) = (c.clone(), pool_id.clone(), client_id.clone(), u.clone());
+            set.spawn(async move {
+                ok(
+                    c.call("AdminCreateUser", &json!({"UserPoolId": pool_id, "Username": u, "MessageAction": "SUPPRESS"}))
+                        .await,
+                    "AdminCreateUser",
+                )?;
+                ok(
+                    c.call(
+                        "AdminSetUserPassword",
+                        &json!({"UserPoolId": pool_id, "Username": u, "Password": PASSWORD, "Permanent": true}),
+                    )
+                    .await,
+                    "AdminSetUserPassword",
+                )?;
+                if !tokens {
+                    return anyhow::Ok(None);
+                }
+                let r = ok(
+                    c.call(
+                        "InitiateAuth",
+                        &json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client_id,
+                            "AuthParameters": {"USERNAME": u, "PASSWORD": PASSWORD}}),
+                    )
+                    .await,
+                    "InitiateAuth (setup)",
+                )?;
+                let a = &r["AuthenticationResult"];
+                anyhow::Ok(Some((
+                    a["RefreshToken"].as_str().context("no RefreshToken")?.to_string(),
+                    a["AccessToken"].as_str().context("no AccessToken")?.to_string(),
+                )))
+            });
+        }
+        while let Some(r) = set.join_next().await {
+            if let Some((rt, at)) = r?? {
+                refresh_tokens.push(rt);
+                access_tokens.push(at);
+            }
+        }
+    }
+    let pool_name = pool_id.split_once('_').map_or(pool_id.clone(), |(_, n)| n.to_string());
+    Ok(Setup { pool_id, pool_name, client_id, usernames, refresh_tokens, access_tokens })
+}
+
+fn sample(reply: crate::client::Reply, check: impl Fn(&Value) -> Option<String>) -> Sample {
+    let error = match &reply.result {
+        Err(e) => Some(e.clone()),
+        Ok(v) => check(v),
+    };
+    Sample { latency: reply.latency, rows: 1, error }
+}
+
+fn has_tokens(v: &Value) -> Option<String> {
+    if v["AuthenticationResult"]["AccessToken"].is_string() {
+        None
+    } else {
+        Some(format!("no AuthenticationResult: {}", v.to_string().chars().take(200).collect::<String>()))
+    }
+}
+
+fn make_op(name: &str, c: &Client, s: &Arc<Setup>) -> anyhow::Result<Op> {
+    let c = c.clone();
+    let s = s.clone();
+    let n = s.usernames.len() as u64;
+    let nonce = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+    let op: Op = match name {
+        "password" | "password+triggers" => Arc::new(move |seq| {
+            let (c, s) = (c.clone(), s.clone());
+            Box::pin(async move {
+                let u = &s.usernames[(crate::mix(seq) % n) as usize];
+                let r = c
+                    .call(
+                        "InitiateAuth",
+                        &json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": s.client_id,
+                            "AuthParameters": {"USERNAME": u, "PASSWORD": PASSWORD}}),
+                    )
+                    .await;
+                vec![sample(r, has_tokens)]
+            })
+        }),
+        "srp" => Arc::new(move |seq| {
+            let (c, s) = (c.clone(), s.clone());
+            Box::pin(async move { srp_sign_in(&c, &s, seq).await })
+        }),
+        "refresh" => Arc::new(move |seq| {
+            let (c, s) = (c.clone(), s.clone());
+            Box::pin(async move {
+                let t = &s.refresh_tokens[(crate::mix(seq) % s.refresh_tokens.len() as u64) as usize];
+                let r = c
+                    .call(
+                        "InitiateAuth",
+                        &json!({"AuthFlow": "REFRESH_TOKEN_AUTH", "ClientId": s.client_id,
+                            "AuthParameters": {"REFRESH_TOKEN": t}}),
+                    )
+                    .await;
+                vec![sample(r, has_tokens)]
+            })
+        }),
+        "get-user" => Arc::new(move |seq| {
+            let (c, s) = (c.clone(), s.clone());
+            Box::pin(async move {
+                let t = &s.access_tokens[(crate::mix(seq) % s.access_tokens.len() as u64) as usize];
+                let r = c.call("GetUser", &json!({"AccessToken": t})).await;
+                vec![sample(r, |v| (!v["Username"].is_string()).then(|| "no Username".into()))]
+            })
+        }),
+        "admin-get-user" => Arc::new(move |seq| {
+            let (c, s) = (c.clone(), s.clone());
+            Box::pin(async move {
+                let u = &s.usernames[(crate::mix(seq) % n) as usize];
+                let r = c.call("AdminGetUser", &json!({"UserPoolId": s.pool_id, "Username": u})).await;
+                vec![sample(r, |v| (!v["Username"].is_string()).then(|| "no Username".into()))]
+            })
+        }),
+        "sign-up" => {
+            // A fresh name per call: `seq` restarts at 0 after the warm-up.
+            let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+            Arc::new(move |_| {
+            let seq = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let (c, s, nonce) = (c.clone(), s.clone(), nonce.clone());
+            Box::pin(async move {
+                let r = c
+                    .call(
+                        "SignUp",
+                        &json!({"ClientId": s.client_id, "Username": format!("su-{nonce}-{seq}"), "Password": PASSWORD}),
+                    )
+                    .await;
+                vec![sample(r, |v| (!v["UserSub"].is_string()).then(|| "no UserSub".into()))]
+            })
+        })
+        }
+        other => bail!("unknown scenario {other:?} (known: {}, all)", SCENARIOS.join(", ")),
+    };
+    Ok(op)
+}
+
+/// The full two-call SRP sign-in. The generator uses a 256-bit client secret `a` (the
+/// server's work does not depend on its size) to keep its own CPU cost down.
+async fn srp_sign_in(c: &Client, s: &Setup, seq: u64) -> Vec<Sample> {
+    let u = &s.usernames[(crate::mix(seq) % s.usernames.len() as u64) as usize];
+    let mut rng = Rng::new(seq ^ 0xA5A5);
+    let mut a = [0u8; 32];
+    for chunk in a.chunks_mut(8) {
+        chunk.copy_from_slice(&rng.next_u64().to_be_bytes());
+    }
+    a[0] |= 0x80;
+    let client = match srp::client::SrpClient::with_a(&a) {
+        Ok(cl) => cl,
+        Err(e) => return vec![Sample { latency: Duration::ZERO, rows: 0, error: Some(format!("client a: {e}")) }],
+    };
+    let r1 = c
+        .call(
+            "InitiateAuth",
+            &json!({"AuthFlow": "USER_SRP_AUTH", "ClientId": s.client_id,
+                "AuthParameters": {"USERNAME": u, "SRP_A": client.srp_a_hex()}}),
+        )
+        .await;
+    let latency1 = r1.latency;
+    let v = match r1.result {
+        Err(e) => return vec![Sample { latency: latency1, rows: 0, error: Some(e) }],
+        Ok(v) => v,
+    };
+    let p = &v["ChallengeParameters"];
+    let (Some(salt), Some(b), Some(block), Some(user_id)) = (
+        p["SALT"].as_str(),
+        p["SRP_B"].as_str(),
+        p["SECRET_BLOCK"].as_str(),
+        p["USER_ID_FOR_SRP"].as_str(),
+    ) else {
+        return vec![Sample { latency: latency1, rows: 0, error: Some(format!("no challenge: {v}")) }];
+    };
+    let first = Sample { latency: latency1, rows: 1, error: None };
+    use base64::Engine as _;
+    let block_bytes = base64::engine::general_purpose::STANDARD.decode(block).unwrap_or_default();
+    let timestamp = srp::format_timestamp(time::OffsetDateTime::now_utc());
+    let sig = match client.password_claim_signature(&s.pool_name, user_id, PASSWORD, salt, b, &block_bytes, &timestamp) {
+        Ok(sig) => sig,
+        Err(e) => return vec![first, Sample { latency: Duration::ZERO, rows: 0, error: Some(format!("claim: {e}")) }],
+    };
+    let r2 = c
+        .call(
+            "RespondToAuthChallenge",
+            &json!({"ClientId": s.client_id, "ChallengeName": "PASSWORD_VERIFIER",
+                "ChallengeResponses": {"USERNAME": user_id, "PASSWORD_CLAIM_SECRET_BLOCK": block,
+                    "PASSWORD_CLAIM_SIGNATURE": sig, "TIMESTAMP": timestamp}}),
+        )
+        .await;
+    vec![first, sample(r2, has_tokens)]
+}
+
+/// utime+stime in seconds from /proc/<pid>/stat (fields 14 and 15; USER_HZ = 100 on Linux).
+fn proc_cpu(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // rest starts at field 3 (state): utime is field 14 -> index 11.
+    let ut: f64 = f.get(11)?.parse().ok()?;
+    let st: f64 = f.get(12)?.parse().ok()?;
+    Some((ut + st) / 100.0)
+}
+
+fn vm_hwm_kb(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Serves `POST` requests on `addr`, answering each with its own body (HTTP/1.1 keep-alive).
+async fn serve_echo(addr: &str) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else { continue };
+            let _ = sock.set_nodelay(true);
+            tokio::spawn(async move {
+                let mut buf: Vec<u8> = Vec::with_capacity(8192);
+                let mut tmp = [0u8; 8192];
+                loop {
+                    // Read the head.
+                    let head_end = loop {
+                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break i + 4;
+                        }
+                        match sock.read(&mut tmp).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => buf.extend_from_slice(&tmp[..k]),
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    while buf.len() < head_end + len {
+                        match sock.read(&mut tmp).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => buf.extend_from_slice(&tmp[..k]),
+                        }
+                    }
+                    let body: Vec<u8> = buf[head_end..head_end + len].to_vec();
+                    buf.drain(..head_end + len);
+                    let mut resp = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                        body.len()
+                    )
+                    .into_bytes();
+                    resp.extend_from_slice(&body);
+                    if sock.write_all(&resp).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    Ok(())
+}
+
+pub async fn run(args: AuthArgs) -> anyhow::Result<()> {
+    let c = Client::new(&args.url, args.concurrency)?;
+    let mut names: Vec<String> = if args.scenario == "all" {
+        SCENARIOS.iter().map(|s| s.to_string()).collect()
+    } else {
+        args.scenario.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    };
+    let need_tokens = names.iter().any(|n| n == "refresh" || n == "get-user");
+    let t0 = Instant::now();
+    let plain = Arc::new(setup(&c, "plain", args.users, None, need_tokens).await?);
+    eprintln!("setup: pool {} with {} users in {:.1} s", plain.pool_id, plain.usernames.len(), t0.elapsed().as_secs_f64());
+    let mut triggered = None;
+    if let Some(url) = &args.trigger_url {
+        let addr = url.trim_start_matches("http://").trim_end_matches('/').to_string();
+        serve_echo(&addr).await?;
+        let lambda = json!({"PreAuthentication": ARN_PRE_AUTH, "PostAuthentication": ARN_POST_AUTH,
+            "PreTokenGeneration": ARN_PRE_TOKEN});
+        triggered = Some(Arc::new(setup(&c, "triggers", args.users, Some(lambda), false).await?));
+        if !names.iter().any(|n| n == "password") {
+            names.push("password".into());
+        }
+        names.push("password+triggers".into());
+    }
+    println!("| scenario | ops/s | req/s | p50 ms | p99 ms | errors | server CPU % | generator CPU % | server peak RSS MiB |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for name in &names {
+        let s = if name == "password+triggers" { triggered.as_ref().unwrap() } else { &plain };
+        let op = make_op(name, &c, s)?;
+        // Warm-up (not recorded).
+        let _ = load::run(
+            op.clone(),
+            Limits { requests: args.warmup, duration: Duration::from_secs(2), concurrency: args.concurrency },
+        )
+        .await;
+        let server_before = args.server_pid.and_then(|p| proc_cpu(&p.to_string()));
+        let gen_before = proc_cpu("self");
+        let limits = Limits {
+            requests: args.requests,
+            duration: Duration::from_secs_f64(args.duration),
+            concurrency: args.concurrency,
+        };
+        let sum = load::run(op, limits).await;
+        let secs = sum.elapsed.as_secs_f64();
+        let server_cpu = match (server_before, args.server_pid.and_then(|p| proc_cpu(&p.to_string()))) {
+            (Some(a), Some(b)) => Some((b - a) / secs * 100.0),
+            _ => None,
+        };
+        let gen_cpu = match (gen_before, proc_cpu("self")) {
+            (Some(a), Some(b)) => Some((b - a) / secs * 100.0),
+            _ => None,
+        };
+        let hwm = args.server_pid.and_then(vm_hwm_kb);
+        let per_op = if name == "srp" { 2.0 } else { 1.0 };
+        let ops = sum.per_sec() / per_op;
+        let mut j = sum.to_json();
+        j["kind"] = json!("auth");
+        j["scenario"] = json!(name);
+        j["backend"] = json!(args.backend);
+        j["concurrency"] = json!(args.concurrency);
+        j["ops_per_sec"] = json!(ops);
+        j["requests_per_op"] = json!(per_op);
+        j["server_cpu_pct"] = json!(server_cpu);
+        j["generator_cpu_pct"] = json!(gen_cpu);
+        j["server_vmhwm_kb"] = json!(hwm);
+        j["users"] = json!(args.users);
+        if let Some(p) = &args.json_out {
+            append_json(p, &j)?;
+        }
+        let f = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.0}"));
+        println!(
+            "| {name} | {ops:.0} | {:.0} | {:.2} | {:.2} | {} | {} | {} | {} |",
+            sum.per_sec(),
+            sum.ms(0.5),
+            sum.ms(0.99),
+            sum.errors,
+            f(server_cpu),
+            f(gen_cpu),
+            hwm.map_or("-".into(), |k| format!("{:.1}", k as f64 / 1024.0)),
+        );
+        if let Some(e) = &sum.first_error {
+            eprintln!("{name}: first error: {e}");
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// crypto-floor
+
+#[derive(Args, Debug)]
+pub struct CryptoFloorArgs {
+    /// Iterations per operation.
+    #[arg(long, default_value_t = 300)]
+    pub iterations: u32,
+    /// Append one JSON result line per operation to this file.
+    #[arg(long)]
+    pub json_out: Option<PathBuf>,
+}
+
+pub fn crypto_floor(args: CryptoFloorArgs) -> anyhow::Result<()> {
+    let n = args.iterations.max(1);
+    let (pool, user) = ("BenchPool1", "3f1c2b4a-0000-4000-8000-000000000001");
+    let v = srp::make_verifier(pool, user, PASSWORD);
+    let key = RsaSigningKey::generate()?;
+    let jwks = vec![key.public_jwk()];
+    let claims = json!({
+        "sub": user, "iss": "http://127.0.0.1:9229/us-east-1_BenchPool1", "client_id": "abcdefghijklmnopqrstuvwxyz",
+        "origin_jti": "7d5f6c1e-1111-4222-8333-444455556666", "event_id": "7d5f6c1e-1111-4222-8333-444455556667",
+        "token_use": "access", "scope": "aws.cognito.signin.user.admin", "auth_time": 1_790_000_000,
+        "exp": 1_790_003_600, "iat": 1_790_000_000, "jti": "7d5f6c1e-1111-4222-8333-444455556668", "username": "user00001"
+    });
+    let token = key.sign_jwt(&claims)?;
+
+    let mut rows: Vec<(&str, f64)> = Vec::new();
+    let t = Instant::now();
+    for _ in 0..n {
+        assert!(srp::check_password(pool, user, PASSWORD, &v));
+    }
+    rows.push(("srp::check_password", t.elapsed().as_secs_f64() / n as f64));
+
+    // SRP server side: challenge + verification (client math outside the timed parts).
+    let (mut t_ch, mut t_ver) = (Duration::ZERO, Duration::ZERO);
+    let block = vec![7u8; 64];
+    let ts = srp::format_timestamp(time::OffsetDateTime::now_utc());
+    for i in 0..n {
+        let mut a = [0u8; 32];
+        a[..8].copy_from_slice(&(u64::from(i) + 1).to_be_bytes());
+        a[31] = 1;
+        a[0] |= 0x80;
+        let cl = srp::client::SrpClient::with_a(&a)?;
+        let t = Instant::now();
+        let ch = srp::server_challenge(&v)?;
+        t_ch += t.elapsed();
+        let sig = cl.password_claim_signature(pool, user, PASSWORD, &v.salt_hex, &ch.srp_b_hex, &block, &ts)?;
+        let t = Instant::now();
+        let okk = srp::verify_claim_with_srp_b(pool, user, &v, &ch.b_secret, &ch.srp_b_hex, cl.srp_a_hex(), &block, &ts, &sig)?;
+        t_ver += t.elapsed();
+        assert!(okk, "SRP claim must verify");
+    }
+    rows.push(("srp::server_challenge", t_ch.as_secs_f64() / n as f64));
+    rows.push(("srp::verify_claim_with_srp_b", t_ver.as_secs_f64() / n as f64));
+
+    let t = Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(key.sign_jwt(&claims)?);
+    }
+    rows.push(("RsaSigningKey::sign_jwt (RS256)", t.elapsed().as_secs_f64() / n as f64));
+    let m = n * 10;
+    let t = Instant::now();
+    for _ in 0..m {
+        std::hint::black_box(RsaSigningKey::verify_jwt(&token, &jwks)?);
+    }
+    rows.push(("RsaSigningKey::verify_jwt (RS256)", t.elapsed().as_secs_f64() / m as f64));
+
+    println!("| operation | µs/op | ops/s (one core) |");
+    println!("|---|---:|---:|");
+    for (name, secs) in &rows {
+        println!("| {name} | {:.1} | {:.0} |", secs * 1e6, 1.0 / secs);
+        if let Some(p) = &args.json_out {
+            append_json(p, &json!({"kind": "crypto", "op": name, "us_per_op": secs * 1e6, "ops_per_sec": 1.0 / secs, "iterations": n}))?;
+        }
+    }
+    let get = |k: &str| rows.iter().find(|(n, _)| n.starts_with(k)).map(|r| r.1).unwrap_or(f64::NAN);
+    let sign = get("RsaSigningKey::sign_jwt");
+    let ceilings = [
+        ("password (check_password + 2 signs)", get("srp::check_password") + 2.0 * sign),
+        ("srp (challenge + verify + 2 signs)", get("srp::server_challenge") + get("srp::verify_claim") + 2.0 * sign),
+        ("refresh (2 signs: id + access)", 2.0 * sign),
+        ("get-user (1 verify)", get("RsaSigningKey::verify_jwt")),
+    ];
+    println!();
+    println!("| scenario | crypto µs per op | ceiling ops/s (one core) |");
+    println!("|---|---:|---:|");
+    for (name, secs) in ceilings {
+        println!("| {name} | {:.1} | {:.0} |", secs * 1e6, 1.0 / secs);
+        if let Some(p) = &args.json_out {
+            append_json(p, &json!({"kind": "ceiling", "scenario": name, "us_per_op": secs * 1e6, "ops_per_sec": 1.0 / secs}))?;
+        }
+    }
+    Ok(())
+}
