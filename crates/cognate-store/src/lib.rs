@@ -58,7 +58,9 @@ pub async fn open_sqlite(data_dir: &Path) -> Result<SqliteStore, OpenError> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(Duration::from_secs(10))
+        // Keeps the planner's statistics fresh (`PRAGMA optimize` as connections close).
+        .optimize_on_close(true, 1000);
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .connect_with(options)
