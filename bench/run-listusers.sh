@@ -85,6 +85,13 @@ else
     (cd "$BENCH_DIR" && cargo build --release)
 fi
 
+# Run from copies: another build in bench/target must not swap binaries mid-run.
+mkdir -p "$WORK/bin"
+cp "$COGNATE_BIN" "$WORK/bin/cognate"
+cp "$BENCH_DIR/target/release/cognate-bench" "$WORK/bin/cognate-bench"
+COGNATE_BIN="$WORK/bin/cognate"
+BENCH="$WORK/bin/cognate-bench"
+
 # --- helpers ---------------------------------------------------------------
 # start_server <log prefix> <serve args...>: starts the server pinned to SERVER_CPU
 # on a free loopback port and sets SERVER_PID and SERVER_URL.
@@ -136,38 +143,54 @@ run_scenarios() {
     done
 }
 
-# The store's ListUsers query (cognate-store sql.rs, list_users) with literal values;
-# $1 is the filter's WHERE term.
+# The store's ListUsers queries (crates/cognate-store/src/sql.rs, list_users), first
+# page, literal values. Keep in step with sql.rs when it changes.
+#   list_sql exact  <column> <value>
+#   list_sql prefix <column> <prefix> <end>   (end: the smallest string above the prefix)
+COLS="pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at"
 list_sql() {
-    echo "SELECT pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at FROM users WHERE pool_id = '$POOL_ID' AND $1 AND username_key > '' ORDER BY username_key LIMIT 61"
+    case "$1" in
+        exact) echo "SELECT $COLS FROM users WHERE pool_id = '$POOL_ID' AND $2 = '$3' AND username_key > '' ORDER BY username_key LIMIT 61" ;;
+        prefix) echo "SELECT $COLS FROM users WHERE pool_id = '$POOL_ID' AND $2 >= '$3' AND $2 < '$4' AND ($2, username_key) > ('', '') ORDER BY $2, username_key LIMIT 61" ;;
+    esac
 }
-# The prefix query with the parameters sqlx binds ($1 pool, $2..$3 range, $4 after, $5 limit).
+match_sql() { # same arguments: how many rows the filter matches
+    case "$1" in
+        exact) echo "SELECT count(*) FROM users WHERE pool_id = '$POOL_ID' AND $2 = '$3'" ;;
+        prefix) echo "SELECT count(*) FROM users WHERE pool_id = '$POOL_ID' AND $2 >= '$3' AND $2 < '$4'" ;;
+    esac
+}
+# The prefix query with the parameters sqlx binds.
 prefix_sql_params() { # column
-    echo "SELECT pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at FROM users WHERE pool_id = \$1 AND $1 >= \$2 AND $1 < \$3 AND username_key > \$4 ORDER BY username_key LIMIT \$5"
+    echo "SELECT $COLS FROM users WHERE pool_id = \$1 AND $1 >= \$2 AND $1 < \$3 AND ($1, username_key) > (\$4, \$5) ORDER BY $1, username_key LIMIT \$6"
 }
-# Filters whose plans are recorded: label <TAB> WHERE term.
+# Filters whose plans are recorded: label <TAB> list_sql arguments.
 plan_cases() {
     cat <<'EOF'
-email ^= "user12"	email >= 'user12' AND email < 'user13'
-email ^= "user1234"	email >= 'user1234' AND email < 'user1235'
-email ^= "nobody"	email >= 'nobody' AND email < 'nobodz'
-family_name ^= "Sm"	family_name >= 'Sm' AND family_name < 'Sn'
-email = "user4242@example42.com"	email = 'user4242@example42.com'
-cognito:user_status = "UNCONFIRMED"	status = 'UNCONFIRMED'
+email ^= "user12"	prefix email user12 user13
+email ^= "user1234"	prefix email user1234 user1235
+email ^= "nobody"	prefix email nobody nobodz
+family_name ^= "Sm"	prefix family_name Sm Sn
+email = "user4242@example42.com"	exact email user4242@example42.com
+cognito:user_status = "UNCONFIRMED"	exact status UNCONFIRMED
 EOF
 }
 sqlite_plans() { # db title
-    while IFS=$'\t' read -r label where; do
-        echo; echo "## SQLite$2: $label"
-        echo "-- rows matching: $(sqlite3 "$1" "SELECT count(*) FROM users WHERE pool_id = '$POOL_ID' AND $where")"
+    local label args
+    while IFS=$'\t' read -r label args; do
+        # shellcheck disable=SC2086
+        echo; echo "## SQLite$2: $label ($(sqlite3 "$1" "$(match_sql $args)") rows match)"
         # The server's own (bundled) SQLite, not the sqlite3 shell's: plans can differ.
-        "$BENCH" sqlite-query --db "$1" --explain --runs 5 "$(list_sql "$where")"
+        # shellcheck disable=SC2086
+        "$BENCH" sqlite-query --db "$1" --explain --runs 5 "$(list_sql $args)"
     done < <(plan_cases)
 }
 pg_plans() { # url title explain-options
-    while IFS=$'\t' read -r label where; do
+    local label args
+    while IFS=$'\t' read -r label args; do
         echo; echo "## PostgreSQL$2: $label"
-        psql -X "$1" -c "EXPLAIN ($3) $(list_sql "$where")"
+        # shellcheck disable=SC2086
+        psql -X "$1" -c "EXPLAIN ($3) $(list_sql $args)"
     done < <(plan_cases)
 }
 
@@ -195,7 +218,8 @@ run_sqlite() {
         sqlite3 -header -column "$db" "SELECT name, sum(pgsize) AS bytes FROM dbstat WHERE name IN (SELECT name FROM sqlite_master WHERE tbl_name = 'users') GROUP BY name ORDER BY bytes DESC"
         echo; echo "# SQLite: EXPLAIN QUERY PLAN of the ListUsers query, and its median time (5 runs)"
         "$BENCH" sqlite-query --db "$db" --version "SELECT 1"
-        list_sql '<filter term>'
+        list_sql prefix '<column>' '<prefix>' '<end>'
+        list_sql exact '<column>' '<value>'
         sqlite_plans "$db" ""
     } >>"$PLANS"
 
@@ -244,9 +268,9 @@ run_postgres() {
         pg_plans "$url" " (after ANALYZE)" "ANALYZE, BUFFERS"
         echo; echo "## PostgreSQL (after ANALYZE): generic plan of the prepared prefix statement (what a cached sqlx statement may switch to after 5 runs)"
         psql -X "$url" -c "SET plan_cache_mode = force_generic_plan" \
-            -c "PREPARE q(text, text, text, text, bigint) AS $(prefix_sql_params email)" \
-            -c "EXPLAIN (ANALYZE, BUFFERS) EXECUTE q('$POOL_ID', 'user12', 'user13', '', 61)" \
-            -c "EXPLAIN (ANALYZE, BUFFERS) EXECUTE q('$POOL_ID', 'nobody', 'nobodz', '', 61)"
+            -c "PREPARE q(text, text, text, text, text, bigint) AS $(prefix_sql_params email)" \
+            -c "EXPLAIN (ANALYZE, BUFFERS) EXECUTE q('$POOL_ID', 'user12', 'user13', '', '', 61)" \
+            -c "EXPLAIN (ANALYZE, BUFFERS) EXECUTE q('$POOL_ID', 'nobody', 'nobodz', '', '', 61)"
     } >>"$PLANS" 2>&1
 
     start_server postgres --data-dir "$dir" --database "$url"
