@@ -278,6 +278,14 @@ macro_rules! sql_store {
                             let (after_value, after_key) = after
                                 .and_then(|a| a.split_once('\u{1f}'))
                                 .map_or((String::new(), String::new()), |(v, k)| (v.to_string(), k.to_string()));
+                            // The cursor never starts below the prefix: PostgreSQL does not combine
+                            // `col >= prefix` with the row comparison, so a ('', '') cursor would make
+                            // it walk every entry below the prefix.
+                            let (after_value, after_key) = if after_value < value {
+                                (value.clone(), String::new())
+                            } else {
+                                (after_value, after_key)
+                            };
                             let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE pool_id = $1 AND {col} >= $2 AND {col} < $3 AND ({col}, username_key) > ($4, $5) ORDER BY {col}, username_key LIMIT $6");
                             sqlx::query(AssertSqlSafe(sql))
                                 .bind(pool_id)
