@@ -101,7 +101,7 @@ pub async fn dispatch(
         | "SetUserSettings"
         | "AdminSetUserSettings" => {
             let r: PreferenceRequest = input(body)?;
-            let (pool, mut user) = match (&r.access_token, &r.user_pool_id, &r.username) {
+            let (_, mut user) = match (&r.access_token, &r.user_pool_id, &r.username) {
                 (Some(token), _, _) => {
                     let ctx = core.check_access_token(token).await?;
                     (ctx.pool, ctx.user)
@@ -130,7 +130,6 @@ pub async fn dispatch(
                 });
             }
             core.set_mfa_preference(
-                &pool,
                 &mut user,
                 sms,
                 r.software_token_mfa_settings,

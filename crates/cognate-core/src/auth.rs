@@ -762,8 +762,7 @@ impl Cognate {
                     enabled: Some(true),
                     preferred_mfa: Some(true),
                 });
-                self.set_mfa_preference(&pool, &mut user, None, on, None)
-                    .await?;
+                self.set_mfa_preference(&mut user, None, on, None).await?;
                 self.finish_sign_in(
                     &pool,
                     &client,

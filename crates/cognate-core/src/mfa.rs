@@ -153,7 +153,6 @@ impl Cognate {
     /// SetUserMFAPreference / AdminSetUserMFAPreference.
     pub async fn set_mfa_preference(
         &self,
-        pool: &UserPool,
         user: &mut User,
         sms: Option<FactorSetting>,
         totp: Option<FactorSetting>,
@@ -209,7 +208,6 @@ impl Cognate {
         {
             mfa.preferred = None;
         }
-        let _ = pool;
         mfa.store(user);
         self.save_user(user).await
     }
@@ -217,10 +215,7 @@ impl Cognate {
     /// AssociateSoftwareToken: a new secret, pending until verified.
     pub async fn associate_software_token(&self, user: &mut User) -> CoreResult<String> {
         let mut secret = [0u8; 20];
-        let random = cognate_crypto::random_string(40, b"0123456789abcdef");
-        for (i, b) in secret.iter_mut().enumerate() {
-            *b = u8::from_str_radix(&random[2 * i..2 * i + 2], 16).unwrap_or_default();
-        }
+        cognate_crypto::fill_random(&mut secret);
         let mut mfa = UserMfa::of(user);
         mfa.totp_pending = Some(
             self.master

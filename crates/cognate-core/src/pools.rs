@@ -123,7 +123,7 @@ fn with_defaults(mut s: PoolSettings) -> PoolSettings {
     s
 }
 
-fn validate_settings(s: &PoolSettings, pool: Option<&UserPool>) -> CoreResult<()> {
+fn validate_settings(s: &PoolSettings) -> CoreResult<()> {
     if let Some(mfa) = s.mfa_configuration.as_deref()
         && mfa != "OFF"
         && s.sms_configuration.is_none()
@@ -183,7 +183,6 @@ fn validate_settings(s: &PoolSettings, pool: Option<&UserPool>) -> CoreResult<()
             }
         }
     }
-    let _ = pool;
     Ok(())
 }
 
@@ -220,7 +219,7 @@ impl Cognate {
         fixed_id: Option<&str>,
     ) -> CoreResult<UserPool> {
         validate_identity_attributes(&input)?;
-        validate_settings(&input.settings, None)?;
+        validate_settings(&input.settings)?;
         self.check_lambda_config(input.settings.lambda_config.as_ref())?;
         let schema_attributes = schema::build_schema(&input.schema)?;
         let region = self.region_for(request_region);
@@ -271,7 +270,7 @@ impl Cognate {
 
     pub async fn update_user_pool(&self, input: UpdateUserPoolInput) -> CoreResult<UserPool> {
         let mut pool = self.require_pool(&input.user_pool_id).await?;
-        validate_settings(&input.settings, Some(&pool))?;
+        validate_settings(&input.settings)?;
         self.check_lambda_config(input.settings.lambda_config.as_ref())?;
         // cognito-compat: tags are only replaced when the update names them.
         let mut settings = input.settings;

@@ -140,10 +140,6 @@ fn apply_standard_override(attr: &mut SchemaAttribute, req: &SchemaAttribute) ->
         attr.mutable = Some(m);
     }
     if let Some(r) = req.required {
-        if r && attr.mutable == Some(false) {
-            // cognito-compat: a required attribute must be settable at sign-up; Cognito
-            // allows required+immutable, so nothing to refuse here.
-        }
         attr.required = Some(r);
     }
     if let Some(c) = &req.string_attribute_constraints {

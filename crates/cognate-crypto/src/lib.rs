@@ -21,6 +21,6 @@ pub mod srp;
 
 pub use error::CryptoError;
 pub use keys::RsaSigningKey;
-pub use random::{ALNUM, LOWER_ALNUM, constant_time_eq, random_string};
+pub use random::{ALNUM, LOWER_ALNUM, constant_time_eq, fill_random, random_string};
 pub use seal::MasterKey;
 pub use secret_hash::{secret_hash, verify_secret_hash};

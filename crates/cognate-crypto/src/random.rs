@@ -30,7 +30,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Fills `buf` from the thread-local CSPRNG.
-pub(crate) fn fill_random(buf: &mut [u8]) {
+pub fn fill_random(buf: &mut [u8]) {
     rand::RngCore::fill_bytes(&mut rand::rng(), buf);
 }
 

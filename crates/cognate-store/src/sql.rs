@@ -21,6 +21,21 @@ struct UserDoc {
     state: UserState,
 }
 
+/// `SELECT <user columns> FROM users <rest>` as one static string.
+macro_rules! select_users {
+    ($rest:literal) => {
+        concat!("SELECT pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at FROM users ", $rest)
+    };
+}
+
+/// `SELECT <client columns> FROM user_pool_clients <rest>` as one static string.
+macro_rules! select_clients {
+    ($rest:literal) => {
+        concat!("SELECT client_id, pool_id, doc, sealed_secret, created_at, updated_at FROM user_pool_clients ", $rest)
+    };
+}
+
+/// The same column list, for the one query whose filter column is chosen at run time.
 const USER_COLUMNS: &str = "pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at";
 
 fn search_column(a: SearchAttribute) -> &'static str {
@@ -185,7 +200,7 @@ macro_rules! sql_store {
 
             async fn get_user(&self, pool_id: &str, username_key: &str) -> StoreResult<Option<User>> {
                 self.fetch_user(
-                    "SELECT pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at FROM users WHERE pool_id = $1 AND username_key = $2",
+                    select_users!("WHERE pool_id = $1 AND username_key = $2"),
                     pool_id,
                     username_key,
                 )
@@ -194,7 +209,7 @@ macro_rules! sql_store {
 
             async fn get_user_by_sub(&self, pool_id: &str, sub: &str) -> StoreResult<Option<User>> {
                 self.fetch_user(
-                    "SELECT pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at FROM users WHERE pool_id = $1 AND sub = $2",
+                    select_users!("WHERE pool_id = $1 AND sub = $2"),
                     pool_id,
                     sub,
                 )
@@ -203,9 +218,9 @@ macro_rules! sql_store {
 
             async fn get_user_by_alias(&self, pool_id: &str, attribute: &str, key: &str) -> StoreResult<Option<User>> {
                 let sql = match attribute {
-                    "email" => "SELECT pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at FROM users WHERE pool_id = $1 AND alias_email = $2",
-                    "phone_number" => "SELECT pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at FROM users WHERE pool_id = $1 AND alias_phone = $2",
-                    "preferred_username" => "SELECT pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at FROM users WHERE pool_id = $1 AND alias_preferred = $2",
+                    "email" => select_users!("WHERE pool_id = $1 AND alias_email = $2"),
+                    "phone_number" => select_users!("WHERE pool_id = $1 AND alias_phone = $2"),
+                    "preferred_username" => select_users!("WHERE pool_id = $1 AND alias_preferred = $2"),
                     _ => return Ok(None),
                 };
                 self.fetch_user(sql, pool_id, key).await
@@ -261,7 +276,7 @@ macro_rules! sql_store {
             async fn list_users(&self, pool_id: &str, filter: Option<&UserFilter>, after: Option<&str>, limit: usize) -> StoreResult<Vec<User>> {
                 let rows = match filter {
                     None => sqlx::query(
-                        "SELECT pool_id, username_key, username, sub, status, enabled, alias_email, alias_phone, alias_preferred, doc, created_at, updated_at FROM users WHERE pool_id = $1 AND username_key > $2 ORDER BY username_key LIMIT $3",
+                        select_users!("WHERE pool_id = $1 AND username_key > $2 ORDER BY username_key LIMIT $3"),
                     )
                     .bind(pool_id)
                     .bind(after.unwrap_or(""))
@@ -805,7 +820,7 @@ macro_rules! sql_store {
 
             async fn get_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<StoredClient>> {
                 let row = sqlx::query(
-                    "SELECT client_id, pool_id, doc, sealed_secret, created_at, updated_at FROM user_pool_clients WHERE pool_id = $1 AND client_id = $2",
+                    select_clients!("WHERE pool_id = $1 AND client_id = $2"),
                 )
                 .bind(pool_id)
                 .bind(client_id)
@@ -817,7 +832,7 @@ macro_rules! sql_store {
 
             async fn get_client_by_id(&self, client_id: &str) -> StoreResult<Option<StoredClient>> {
                 let row = sqlx::query(
-                    "SELECT client_id, pool_id, doc, sealed_secret, created_at, updated_at FROM user_pool_clients WHERE client_id = $1",
+                    select_clients!("WHERE client_id = $1"),
                 )
                 .bind(client_id)
                 .fetch_optional(&self.pool)
@@ -853,7 +868,7 @@ macro_rules! sql_store {
 
             async fn list_clients(&self, pool_id: &str, after: Option<&str>, limit: usize) -> StoreResult<Vec<StoredClient>> {
                 let rows = sqlx::query(
-                    "SELECT client_id, pool_id, doc, sealed_secret, created_at, updated_at FROM user_pool_clients WHERE pool_id = $1 AND client_id > $2 ORDER BY client_id LIMIT $3",
+                    select_clients!("WHERE pool_id = $1 AND client_id > $2 ORDER BY client_id LIMIT $3"),
                 )
                 .bind(pool_id)
                 .bind(after.unwrap_or(""))
