@@ -1,0 +1,1 @@
+//! IAM-compatible policy documents: parsing and evaluation. Pure functions, no IO.
