@@ -193,7 +193,7 @@ async fn run(
     };
     match service {
         Service::UserPools => ops::user_pools(state, &ctx, op, body).await,
-        Service::Identity => Err(not_implemented(op)),
+        Service::Identity => crate::ops_identity::dispatch(state, &ctx, op, body).await,
     }
 }
 

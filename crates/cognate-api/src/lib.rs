@@ -4,15 +4,18 @@
 //! through `cognate-core`.
 
 pub mod auth_sigv4;
+mod authorize;
 pub mod awsjson;
 pub mod bootstrap;
 pub mod errors;
 pub mod model;
 mod ops;
 mod ops_auth;
+mod ops_identity;
 mod ops_mfa;
 mod ops_users;
 pub mod outbox;
+mod query;
 pub mod router;
 mod well_known;
 mod wire;

@@ -1,7 +1,11 @@
 //! Builds the HTTP router. No sockets here: the binary and the tests serve it.
 
 use crate::auth_sigv4::AdminAuth;
-use crate::{awsjson, well_known};
+use crate::{awsjson, query, well_known};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -53,9 +57,35 @@ fn cors() -> CorsLayer {
         .max_age(std::time::Duration::from_secs(86400))
 }
 
+/// `POST /` (and `GET /?Action=`): awsJson by `X-Amz-Target`, else awsQuery (IAM, STS).
+async fn entry(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if !query::is_query_request(&method, &uri, &headers) {
+        return awsjson::handle(State(state), method, uri, headers, body).await;
+    }
+    match axum::body::to_bytes(body, state.max_body_bytes).await {
+        Ok(bytes) => query::handle(&state, &method, &uri, &headers, &bytes).await,
+        Err(_) => (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large").into_response(),
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", post(awsjson::handle))
+        .route("/", post(entry).get(entry))
+        .route("/_cognate/authorize", post(crate::authorize::authorize))
+        .route(
+            "/identity/.well-known/jwks.json",
+            get(well_known::identity_jwks),
+        )
+        .route(
+            "/identity/.well-known/openid-configuration",
+            get(well_known::identity_openid_configuration),
+        )
         .route("/health", get(well_known::health))
         .route("/_cognate/messages", get(crate::outbox::messages))
         .route("/{pool_id}/.well-known/jwks.json", get(well_known::jwks))

@@ -66,3 +66,32 @@ pub async fn health(State(state): State<AppState>) -> Response {
         }
     }
 }
+
+/// `GET /identity/.well-known/jwks.json`: the identity issuer's keys.
+pub async fn identity_jwks(State(state): State<AppState>) -> Response {
+    match state.core.identity_jwks().await {
+        Ok(jwks) => Json(jwks).into_response(),
+        Err(e) => crate::errors::error_response(&e, "-"),
+    }
+}
+
+/// `GET /identity/.well-known/openid-configuration`: the identity issuer's discovery document.
+pub async fn identity_openid_configuration(State(state): State<AppState>) -> Response {
+    let issuer = state.core.identity_issuer();
+    let base = state
+        .core
+        .identity()
+        .public_base_url
+        .trim_end_matches('/')
+        .to_string();
+    Json(json!({
+        "issuer": issuer,
+        "jwks_uri": format!("{base}/identity/.well-known/jwks.json"),
+        "authorization_endpoint": issuer,
+        "response_types_supported": ["id_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS512"],
+        "claims_supported": ["sub", "aud", "amr", "iss", "exp", "iat"],
+    }))
+    .into_response()
+}

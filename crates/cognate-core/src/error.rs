@@ -50,6 +50,23 @@ pub enum ErrorKind {
     MfaMethodNotFound,
     UnsupportedUserState,
     Concurrent,
+    // cognito-identity modelled errors.
+    InvalidIdentityPoolConfiguration,
+    ResourceConflict,
+    DeveloperUserAlreadyRegistered,
+    ExternalService,
+    // IAM (awsQuery) errors.
+    NoSuchEntity,
+    EntityAlreadyExists,
+    MalformedPolicyDocument,
+    DeleteConflict,
+    // STS (awsQuery) errors.
+    InvalidIdentityToken,
+    ExpiredToken,
+    IdpCommunication,
+    IdpRejectedClaim,
+    PackedPolicyTooLarge,
+    InvalidClientTokenId,
     Internal,
     /// Modelled in the API but not implemented by this server yet.
     NotImplemented,
@@ -101,6 +118,21 @@ impl ErrorKind {
             MfaMethodNotFound => "MFAMethodNotFoundException",
             UnsupportedUserState => "UnsupportedUserStateException",
             Concurrent => "ConcurrentModificationException",
+            InvalidIdentityPoolConfiguration => "InvalidIdentityPoolConfigurationException",
+            ResourceConflict => "ResourceConflictException",
+            DeveloperUserAlreadyRegistered => "DeveloperUserAlreadyRegisteredException",
+            ExternalService => "ExternalServiceException",
+            // The awsQuery services name their errors without the suffix.
+            NoSuchEntity => "NoSuchEntity",
+            EntityAlreadyExists => "EntityAlreadyExists",
+            MalformedPolicyDocument => "MalformedPolicyDocument",
+            DeleteConflict => "DeleteConflict",
+            InvalidIdentityToken => "InvalidIdentityToken",
+            ExpiredToken => "ExpiredTokenException",
+            IdpCommunication => "IDPCommunicationError",
+            IdpRejectedClaim => "IDPRejectedClaim",
+            PackedPolicyTooLarge => "PackedPolicyTooLarge",
+            InvalidClientTokenId => "InvalidClientTokenId",
             Internal => "InternalErrorException",
             // cognito-compat: an operation in the model that the server does not
             // implement answers with the generic "not supported" error the SDKs know.
@@ -118,7 +150,11 @@ impl ErrorKind {
             | IncompleteSignature
             | InvalidSignature
             | UnrecognizedClient
-            | AccessDenied => 403,
+            | AccessDenied
+            | InvalidClientTokenId
+            | IdpRejectedClaim => 403,
+            NoSuchEntity => 404,
+            EntityAlreadyExists | DeleteConflict => 409,
             TooManyRequests => 429,
             RequestTooLarge => 413,
             _ => 400,

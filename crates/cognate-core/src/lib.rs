@@ -9,6 +9,8 @@ pub mod clients;
 pub mod delivery;
 pub mod error;
 pub mod groups;
+pub mod iam;
+pub mod identity;
 pub mod mfa;
 pub mod model;
 pub mod pools;

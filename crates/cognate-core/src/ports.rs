@@ -2,6 +2,8 @@
 //! operation-sized (one backend transaction each); no SQL, no driver errors and
 //! no transaction handles cross this line.
 
+use crate::iam::model::{Role, StoredCredentials};
+use crate::identity::model::{IdentityPoolRecord, IdentityRecord};
 use crate::model::{
     AuthSession, ClientSettings, CodePurpose, Group, Message, StoredCode, StoredKey, Timestamp,
     User, UserFilter, UserPool,
@@ -52,7 +54,7 @@ pub struct StoredClient {
 }
 
 #[async_trait]
-pub trait Store: UserStore + Send + Sync + 'static {
+pub trait Store: UserStore + IdentityStore + Send + Sync + 'static {
     /// Which backend this is, for logs and the health endpoint.
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for health checks.
@@ -222,6 +224,68 @@ pub trait UserStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<Message>>;
 }
 
+/// Identity pools, identities and their logins; roles; temporary credentials.
+#[async_trait]
+pub trait IdentityStore: Send + Sync + 'static {
+    /// `Conflict` if the id is taken.
+    async fn create_identity_pool(&self, pool: &IdentityPoolRecord) -> StoreResult<()>;
+    async fn get_identity_pool(&self, pool_id: &str) -> StoreResult<Option<IdentityPoolRecord>>;
+    /// Replaces the stored document; false when the pool does not exist.
+    async fn update_identity_pool(&self, pool: &IdentityPoolRecord) -> StoreResult<bool>;
+    /// Deletes the pool with its identities and logins.
+    async fn delete_identity_pool(&self, pool_id: &str) -> StoreResult<bool>;
+    /// Pools ordered by id, after `after`.
+    async fn list_identity_pools(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<IdentityPoolRecord>>;
+
+    /// Creates the identity with its logins (one transaction); `Conflict` when
+    /// one of the logins is linked to another identity already.
+    async fn create_identity(&self, identity: &IdentityRecord) -> StoreResult<()>;
+    async fn get_identity(&self, identity_id: &str) -> StoreResult<Option<IdentityRecord>>;
+    /// The identity a login is linked to.
+    async fn find_identity_by_login(
+        &self,
+        pool_id: &str,
+        provider: &str,
+        subject: &str,
+    ) -> StoreResult<Option<String>>;
+    /// Replaces the identity's document and its set of links (one transaction);
+    /// `Conflict` when a login is linked to another identity; false when gone.
+    async fn update_identity(&self, identity: &IdentityRecord) -> StoreResult<bool>;
+    /// Moves every login of `from` to `into` and disables `from` (one transaction).
+    async fn merge_identities(
+        &self,
+        from: &IdentityRecord,
+        into: &IdentityRecord,
+    ) -> StoreResult<()>;
+    /// Identities of a pool ordered by id, after `after`.
+    async fn list_identities(
+        &self,
+        pool_id: &str,
+        hide_disabled: bool,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<IdentityRecord>>;
+    async fn delete_identity(&self, identity_id: &str) -> StoreResult<bool>;
+
+    /// `Conflict` if a role of that name (case-insensitively) exists.
+    async fn create_role(&self, role: &Role) -> StoreResult<()>;
+    /// By name, case-insensitively.
+    async fn get_role(&self, role_name: &str) -> StoreResult<Option<Role>>;
+    async fn update_role(&self, role: &Role) -> StoreResult<bool>;
+    async fn delete_role(&self, role_name: &str) -> StoreResult<bool>;
+    /// Roles ordered by lower-cased name, after `after` (a lower-cased name).
+    async fn list_roles(&self, after: Option<&str>, limit: usize) -> StoreResult<Vec<Role>>;
+
+    async fn put_credentials(&self, credentials: &StoredCredentials) -> StoreResult<()>;
+    async fn get_credentials(&self, access_key_id: &str) -> StoreResult<Option<StoredCredentials>>;
+    /// Drops credentials that expired before `before`; returns how many.
+    async fn purge_credentials(&self, before: Timestamp) -> StoreResult<u64>;
+}
+
 /// Failure to hand a message to its transport.
 #[derive(Debug, thiserror::Error)]
 #[error("delivery failed: {0}")]
@@ -260,6 +324,46 @@ pub trait TriggerInvoker: Send + Sync + 'static {
         arn: &str,
         event: &serde_json::Value,
     ) -> Result<serde_json::Value, TriggerError>;
+}
+
+/// Why a document could not be fetched from another service.
+#[derive(Debug, thiserror::Error)]
+#[error("fetch failed: {0}")]
+pub struct FetchError(pub String);
+
+/// Reads JSON documents from other services: OpenID discovery, JWKS, token-info endpoints.
+#[async_trait]
+pub trait HttpFetcher: Send + Sync + 'static {
+    async fn get_json(&self, url: &str) -> Result<serde_json::Value, FetchError>;
+}
+
+/// AssumeRoleWithWebIdentity as sent to an upstream STS.
+#[derive(Clone)]
+pub struct UpstreamAssumeRole {
+    pub role_arn: String,
+    pub role_session_name: String,
+    pub web_identity_token: String,
+    pub policy: Option<String>,
+    pub duration_seconds: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamStsError {
+    /// The STS answered with an error (its code and message).
+    #[error("{code}: {message}")]
+    Rejected { code: String, message: String },
+    /// It could not be reached or answered something unreadable.
+    #[error("upstream STS unreachable: {0}")]
+    Unreachable(String),
+}
+
+/// An upstream STS (AWS's or a compatible one) that mints real credentials.
+#[async_trait]
+pub trait UpstreamSts: Send + Sync + 'static {
+    async fn assume_role_with_web_identity(
+        &self,
+        request: &UpstreamAssumeRole,
+    ) -> Result<crate::iam::model::IssuedCredentials, UpstreamStsError>;
 }
 
 /// Time comes from here, never from the system clock directly, so expiry is testable.

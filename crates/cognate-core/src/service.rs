@@ -3,8 +3,9 @@
 
 use crate::delivery::Delivery;
 use crate::error::{CoreError, CoreResult};
+use crate::identity::IdentitySettings;
 use crate::model::{KeyPurpose, StoredKey, UserPool};
-use crate::ports::{Clock, Store};
+use crate::ports::{Clock, HttpFetcher, Store, UpstreamSts};
 use cognate_crypto::{MasterKey, RsaSigningKey};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -40,6 +41,13 @@ pub struct Cognate {
     pub(crate) delivery: Delivery,
     pub(crate) triggers: Option<Arc<dyn crate::ports::TriggerInvoker>>,
     keys: RwLock<HashMap<String, Arc<PoolKeys>>>,
+    pub(crate) identity_settings: IdentitySettings,
+    pub(crate) fetcher: Option<Arc<dyn HttpFetcher>>,
+    pub(crate) upstream_sts: Option<Arc<dyn UpstreamSts>>,
+    /// The identity issuer's key, loaded (or generated) on first use.
+    pub(crate) identity_key: tokio::sync::OnceCell<Arc<RsaSigningKey>>,
+    /// OpenID providers' JWKS by provider key, with when they were fetched.
+    pub(crate) jwks_cache: RwLock<HashMap<String, (std::time::Instant, Vec<serde_json::Value>)>>,
 }
 
 const MASTER_CHECK_KEY: &str = "master_key_check";
@@ -60,7 +68,26 @@ impl Cognate {
             delivery: Delivery::default(),
             triggers: None,
             keys: RwLock::new(HashMap::new()),
+            identity_settings: IdentitySettings::default(),
+            fetcher: None,
+            upstream_sts: None,
+            identity_key: tokio::sync::OnceCell::new(),
+            jwks_cache: RwLock::new(HashMap::new()),
         }
+    }
+
+    /// Identity-pool settings, the HTTP client for external providers, and
+    /// optionally an upstream STS for real credentials.
+    pub fn with_identity(
+        mut self,
+        settings: IdentitySettings,
+        fetcher: Option<Arc<dyn HttpFetcher>>,
+        upstream_sts: Option<Arc<dyn UpstreamSts>>,
+    ) -> Self {
+        self.identity_settings = settings;
+        self.fetcher = fetcher;
+        self.upstream_sts = upstream_sts;
+        self
     }
 
     /// Sets the message transports (email, SMS); unset channels use the outbox.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use aws_lc_rs::encoding::AsDer as _;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{KeyPair, KeySize};
-use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
+use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256, RSA_PKCS1_SHA512};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::errors::ErrorKind as JwtErrorKind;
@@ -164,6 +164,96 @@ impl RsaSigningKey {
         Ok(token)
     }
 
+    /// The public key as a JWK for RS512 tokens (the identity issuer's keys).
+    pub fn public_jwk_rs512(&self) -> Value {
+        let mut jwk = self.public_jwk();
+        jwk["alg"] = Value::from("RS512");
+        jwk
+    }
+
+    /// Signs `claims` as a compact RS512 JWS with header
+    /// `{"kid":"<kid>","typ":"JWS","alg":"RS512"}`, the shape of the identity
+    /// issuer's OpenID tokens.
+    pub fn sign_jwt_rs512(&self, claims: &Value) -> Result<String, CryptoError> {
+        if !claims.is_object() {
+            return Err(CryptoError::Signing(
+                "JWT claims must be a JSON object".into(),
+            ));
+        }
+        let kid_json = serde_json::to_string(&self.kid)
+            .map_err(|_| CryptoError::Encoding("kid is not serialisable".into()))?;
+        // cognito-compat: identity-pool OpenID tokens carry `typ: JWS` and RS512.
+        let header = format!(r#"{{"kid":{kid_json},"typ":"JWS","alg":"RS512"}}"#);
+        let payload = serde_json::to_vec(claims)
+            .map_err(|_| CryptoError::Encoding("claims are not serialisable".into()))?;
+        let mut token = URL_SAFE_NO_PAD.encode(header.as_bytes());
+        token.push('.');
+        token.push_str(&URL_SAFE_NO_PAD.encode(payload));
+        let mut signature = vec![0u8; self.key_pair.public_modulus_len()];
+        self.key_pair
+            .sign(
+                &RSA_PKCS1_SHA512,
+                &SystemRandom::new(),
+                token.as_bytes(),
+                &mut signature,
+            )
+            .map_err(|_| CryptoError::Signing("RSA signing failed".into()))?;
+        token.push('.');
+        token.push_str(&URL_SAFE_NO_PAD.encode(signature));
+        Ok(token)
+    }
+
+    /// Verifies a JWT signed by any OpenID provider's key in `jwks` (RS256/384/512,
+    /// PS256/384/512, ES256/384) and returns its claims. As with
+    /// [`RsaSigningKey::verify_jwt`], only the signature is checked. The key is
+    /// picked by `kid`, or is the only key of the set when the token has none.
+    pub fn verify_external_jwt(token: &str, jwks: &[Value]) -> Result<Value, CryptoError> {
+        let invalid = |why: &str| CryptoError::InvalidToken(why.to_owned());
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|_| invalid("malformed token header"))?;
+        let allowed = [
+            Algorithm::RS256,
+            Algorithm::RS384,
+            Algorithm::RS512,
+            Algorithm::PS256,
+            Algorithm::PS384,
+            Algorithm::PS512,
+            Algorithm::ES256,
+            Algorithm::ES384,
+        ];
+        if !allowed.contains(&header.alg) {
+            return Err(invalid("token algorithm is not accepted"));
+        }
+        let jwk = match &header.kid {
+            Some(kid) => jwks
+                .iter()
+                .find(|jwk| jwk.get("kid").and_then(Value::as_str) == Some(kid.as_str())),
+            None if jwks.len() == 1 => jwks.first(),
+            None => None,
+        }
+        .ok_or_else(|| invalid("no key matches the token's kid"))?;
+        let parsed: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwk.clone())
+            .map_err(|_| invalid("matching key is malformed"))?;
+        let key =
+            DecodingKey::from_jwk(&parsed).map_err(|_| invalid("matching key is malformed"))?;
+        let mut validation = Validation::new(header.alg);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        let data = jsonwebtoken::decode::<Value>(token, &key, &validation).map_err(|e| match e
+            .kind()
+        {
+            JwtErrorKind::InvalidSignature => invalid("signature does not verify"),
+            JwtErrorKind::InvalidAlgorithm => invalid("token algorithm does not match the key"),
+            _ => invalid("malformed token"),
+        })?;
+        if !data.claims.is_object() {
+            return Err(invalid("claims are not a JSON object"));
+        }
+        Ok(data.claims)
+    }
+
     /// Verifies an RS256 JWT against the JWK in `jwks` whose `kid` matches the token header and
     /// returns its claims.
     ///
@@ -247,6 +337,29 @@ mod tests {
             "iat": 0,
             "scope": "aws.cognito.signin.user.admin",
         })
+    }
+
+    #[test]
+    fn rs512_tokens_verify_with_the_external_verifier() {
+        let token = key_a().sign_jwt_rs512(&sample_claims()).expect("sign");
+        let header: Value =
+            serde_json::from_slice(&b64url(token.split('.').next().expect("header")))
+                .expect("json");
+        assert_eq!(header["alg"], "RS512");
+        assert_eq!(header["typ"], "JWS");
+        let claims = RsaSigningKey::verify_external_jwt(&token, &[key_a().public_jwk_rs512()])
+            .expect("verifies");
+        assert_eq!(claims["token_use"], "access");
+        assert!(
+            RsaSigningKey::verify_external_jwt(&token, &[key_b().public_jwk_rs512()]).is_err(),
+            "another key's kid must not match"
+        );
+        let mut other = key_b().public_jwk_rs512();
+        other["kid"] = Value::from(key_a().kid());
+        assert!(RsaSigningKey::verify_external_jwt(&token, &[other]).is_err());
+        // RS256 tokens of the pools verify too.
+        let rs256 = key_a().sign_jwt(&sample_claims()).expect("sign");
+        assert!(RsaSigningKey::verify_external_jwt(&rs256, &[key_a().public_jwk()]).is_ok());
     }
 
     #[test]

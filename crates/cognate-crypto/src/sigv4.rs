@@ -182,6 +182,49 @@ pub fn verify(
     secret_access_key: &str,
     now: OffsetDateTime,
 ) -> Result<(), SigV4Error> {
+    verify_inner(
+        method,
+        path_and_query,
+        headers,
+        Some(body),
+        auth,
+        secret_access_key,
+        now,
+    )
+}
+
+/// Like [`verify`], for a request whose body the verifier does not have (a
+/// resource server asking whether to serve a request): the payload hash is the
+/// declared `x-amz-content-sha256`, which must be present; checking that it
+/// describes the body (or is `UNSIGNED-PAYLOAD`) is the caller's business.
+pub fn verify_declared_payload(
+    method: &str,
+    path_and_query: &str,
+    headers: &[(String, String)],
+    auth: &ParsedAuthorization,
+    secret_access_key: &str,
+    now: OffsetDateTime,
+) -> Result<(), SigV4Error> {
+    verify_inner(
+        method,
+        path_and_query,
+        headers,
+        None,
+        auth,
+        secret_access_key,
+        now,
+    )
+}
+
+fn verify_inner(
+    method: &str,
+    path_and_query: &str,
+    headers: &[(String, String)],
+    body: Option<&[u8]>,
+    auth: &ParsedAuthorization,
+    secret_access_key: &str,
+    now: OffsetDateTime,
+) -> Result<(), SigV4Error> {
     let amz_date = header_value(headers, X_AMZ_DATE).ok_or_else(|| {
         incomplete(
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
@@ -218,8 +261,32 @@ pub fn verify(
         return Err(SigV4Error::InvalidSignature);
     }
 
+    let declared_hash = header_value(headers, X_AMZ_CONTENT_SHA256);
+    let Some(body) = body else {
+        let declared = declared_hash.ok_or_else(|| {
+            incomplete("Without the body, 'x-amz-content-sha256' must be a signed header.")
+        })?;
+        if !auth
+            .signed_headers
+            .iter()
+            .any(|h| h == X_AMZ_CONTENT_SHA256)
+        {
+            return Err(incomplete(
+                "Without the body, 'x-amz-content-sha256' must be a signed header.",
+            ));
+        }
+        return finish(
+            method,
+            path_and_query,
+            &canonical_headers,
+            &declared,
+            &amz_date,
+            auth,
+            secret_access_key,
+        );
+    };
     let body_hash = hex::encode(Sha256::digest(body));
-    let payload_hash = match header_value(headers, X_AMZ_CONTENT_SHA256) {
+    let payload_hash = match declared_hash {
         Some(declared) => {
             // The declared hash is what the client signed; it must also describe this body,
             // otherwise the body would be unauthenticated (e.g. `UNSIGNED-PAYLOAD`).
@@ -233,7 +300,27 @@ pub fn verify(
         }
         None => body_hash,
     };
+    finish(
+        method,
+        path_and_query,
+        &canonical_headers,
+        &payload_hash,
+        &amz_date,
+        auth,
+        secret_access_key,
+    )
+}
 
+/// The canonical request, the string to sign and the comparison.
+fn finish(
+    method: &str,
+    path_and_query: &str,
+    canonical_headers: &str,
+    payload_hash: &str,
+    amz_date: &str,
+    auth: &ParsedAuthorization,
+    secret_access_key: &str,
+) -> Result<(), SigV4Error> {
     let (path, query) = match path_and_query.split_once('?') {
         Some((path, query)) => (path, query),
         None => (path_and_query, ""),
@@ -241,7 +328,16 @@ pub fn verify(
     let canonical_request = format!(
         "{method}\n{uri}\n{query}\n{canonical_headers}\n{signed}\n{payload_hash}",
         method = method.to_ascii_uppercase(),
-        uri = canonical_uri(path),
+        // S3 signs the path as sent: no normalisation, no second encoding.
+        uri = if auth.service == "s3" {
+            if path.is_empty() {
+                "/".to_string()
+            } else {
+                path.to_string()
+            }
+        } else {
+            canonical_uri(path)
+        },
         query = canonical_query(query),
         signed = auth.signed_headers.join(";"),
     );

@@ -6,6 +6,7 @@
 //! `DeliveryError` text contains them. At most the destination's email domain
 //! and transport status codes are logged, at debug level.
 
+pub mod identity;
 mod sms;
 mod smtp;
 pub mod triggers;

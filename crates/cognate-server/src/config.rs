@@ -87,6 +87,51 @@ pub struct Config {
     /// Pools (and their clients) to create or update at start.
     #[serde(default, skip_serializing)]
     pub pools: Vec<DeclaredPool>,
+    /// Identity pools: the identity issuer, external login providers, upstream STS.
+    #[serde(default, skip_serializing)]
+    pub identity: IdentityConfig,
+    /// Roles to create or update at start.
+    #[serde(default, skip_serializing)]
+    pub iam: IamConfig,
+}
+
+/// `[identity]`: settings of the identity-pool service.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// `iss` of identity OpenID tokens; default `<public_url>/identity`.
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// External login providers by their `Logins` key.
+    #[serde(default)]
+    pub providers: std::collections::BTreeMap<String, cognate_core::identity::ExternalProvider>,
+    /// An STS that mints real credentials for GetCredentialsForIdentity.
+    #[serde(default)]
+    pub upstream_sts: Option<cognate_outbound::identity::UpstreamStsConfig>,
+}
+
+/// `[iam]`: declared roles.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IamConfig {
+    #[serde(default)]
+    pub roles: Vec<DeclaredRole>,
+}
+
+/// `[[iam.roles]]`: a role with its trust policy and inline policies.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredRole {
+    pub name: String,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub max_session_duration: Option<i64>,
+    pub assume_role_policy: String,
+    #[serde(default)]
+    pub policies: std::collections::BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -122,6 +167,8 @@ impl Default for Config {
             triggers: cognate_outbound::TriggersConfig::default(),
             log_format: "text".into(),
             pools: Vec::new(),
+            identity: IdentityConfig::default(),
+            iam: IamConfig::default(),
         }
     }
 }

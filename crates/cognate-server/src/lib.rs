@@ -188,7 +188,24 @@ pub async fn start_with_clock(
             .with_triggers(Arc::new(
                 cognate_outbound::TriggerRouter::new(config.triggers.clone())
                     .context("trigger configuration")?,
-            )),
+            ))
+            .with_identity(
+                cognate_core::identity::IdentitySettings {
+                    issuer: config.identity.issuer.clone(),
+                    providers: config.identity.providers.clone(),
+                },
+                Some(Arc::new(
+                    cognate_outbound::identity::ReqwestFetcher::new()
+                        .context("HTTP client for identity providers")?,
+                )),
+                match &config.identity.upstream_sts {
+                    Some(c) => Some(Arc::new(
+                        cognate_outbound::identity::HttpSts::new(c)
+                            .context("identity.upstream_sts")?,
+                    )),
+                    None => None,
+                },
+            ),
     );
     core.check_master_key().await.map_err(|e| anyhow::anyhow!("{}", e.message)).context(
         "the master key does not open this database's secrets (was it created with another key?)",
@@ -197,6 +214,20 @@ pub async fn start_with_clock(
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context("applying the declared pools and clients")?;
+    for role in &config.iam.roles {
+        core.ensure_role(cognate_core::iam::CreateRoleInput {
+            role_name: role.name.clone(),
+            path: role.path.clone(),
+            assume_role_policy_document: role.assume_role_policy.clone(),
+            description: role.description.clone(),
+            max_session_duration: role.max_session_duration,
+            tags: Default::default(),
+            policies: role.policies.clone(),
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("declaring the role {}", role.name))?;
+    }
 
     let state = AppState {
         core: core.clone(),

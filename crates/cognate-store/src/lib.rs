@@ -5,6 +5,7 @@
 //! one transaction. Migrations are embedded per backend and applied by
 //! [`open`] before the store is handed out.
 
+mod identity_sql;
 mod sql;
 
 use cognate_core::ports::{Store, StoreError};

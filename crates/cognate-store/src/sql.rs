@@ -87,7 +87,7 @@ macro_rules! sql_store {
         /// The store on this backend.
         #[derive(Clone)]
         pub struct $name {
-            pool: sqlx::Pool<$db>,
+            pub(crate) pool: sqlx::Pool<$db>,
         }
 
         impl $name {

@@ -5,6 +5,8 @@
 //! PostgreSQL runs when `COGNATE_TEST_PG_URL` is set; otherwise its half says
 //! "skipped" and passes.
 
+use cognate_core::iam::model::{CredentialGrant, Role, StoredCredentials};
+use cognate_core::identity::model::{IdentityPool, IdentityPoolRecord, IdentityRecord, LoginLink};
 use cognate_core::model::{
     ClientSettings, KeyPurpose, PasswordPolicy, Policies, PoolSettings, SchemaAttribute, StoredKey,
     TokenValidityUnits, UserPool, UsernameConfiguration,
@@ -553,6 +555,289 @@ fn pg_base() -> Option<String> {
         .filter(|u| !u.is_empty())
 }
 
+// ---------------------------------------------------------------------------
+// Identity pools, identities, roles, credentials
+// ---------------------------------------------------------------------------
+
+fn identity_pool_record(id: &str) -> IdentityPoolRecord {
+    IdentityPoolRecord {
+        pool: IdentityPool {
+            identity_pool_id: id.to_string(),
+            identity_pool_name: "ip".into(),
+            allow_unauthenticated_identities: true,
+            developer_provider_name: Some("login.dev".into()),
+            ..Default::default()
+        },
+        roles: BTreeMap::from([(
+            "authenticated".to_string(),
+            "arn:aws:iam::0:role/A".to_string(),
+        )]),
+        role_mappings: BTreeMap::new(),
+        created_at: 1.5,
+        updated_at: 2.5,
+    }
+}
+
+fn link(provider: &str, subject: &str) -> LoginLink {
+    LoginLink {
+        provider: provider.into(),
+        subject: subject.into(),
+    }
+}
+
+fn identity(id: &str, pool: &str, logins: Vec<LoginLink>) -> IdentityRecord {
+    IdentityRecord {
+        identity_id: id.into(),
+        pool_id: pool.into(),
+        logins,
+        disabled: false,
+        created_at: 10.0,
+        updated_at: 10.0,
+    }
+}
+
+async fn identity_pool_round_trip(store: &dyn Store) {
+    let p = identity_pool_record("us-east-1:p1");
+    store.create_identity_pool(&p).await.unwrap();
+    assert!(matches!(
+        store.create_identity_pool(&p).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        store.get_identity_pool("us-east-1:p1").await.unwrap(),
+        Some(p.clone())
+    );
+    let mut changed = p.clone();
+    changed.pool.identity_pool_name = "renamed".into();
+    changed.updated_at = 3.0;
+    assert!(store.update_identity_pool(&changed).await.unwrap());
+    assert_eq!(
+        store.get_identity_pool("us-east-1:p1").await.unwrap(),
+        Some(changed)
+    );
+    store
+        .create_identity_pool(&identity_pool_record("us-east-1:p0"))
+        .await
+        .unwrap();
+    store
+        .create_identity_pool(&identity_pool_record("us-east-1:p2"))
+        .await
+        .unwrap();
+    let ids = |v: Vec<IdentityPoolRecord>| {
+        v.into_iter()
+            .map(|r| r.pool.identity_pool_id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(store.list_identity_pools(None, 2).await.unwrap()),
+        ["us-east-1:p0", "us-east-1:p1"]
+    );
+    assert_eq!(
+        ids(store
+            .list_identity_pools(Some("us-east-1:p1"), 2)
+            .await
+            .unwrap()),
+        ["us-east-1:p2"]
+    );
+    // Deleting a pool deletes its identities and frees their logins.
+    store
+        .create_identity(&identity(
+            "us-east-1:i1",
+            "us-east-1:p1",
+            vec![link("g", "1")],
+        ))
+        .await
+        .unwrap();
+    assert!(store.delete_identity_pool("us-east-1:p1").await.unwrap());
+    assert!(!store.delete_identity_pool("us-east-1:p1").await.unwrap());
+    assert_eq!(store.get_identity("us-east-1:i1").await.unwrap(), None);
+    assert_eq!(
+        store
+            .find_identity_by_login("us-east-1:p1", "g", "1")
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+async fn identity_logins_are_unique_per_pool(store: &dyn Store) {
+    store
+        .create_identity_pool(&identity_pool_record("us-east-1:p"))
+        .await
+        .unwrap();
+    store
+        .create_identity_pool(&identity_pool_record("us-east-1:q"))
+        .await
+        .unwrap();
+    let a = identity(
+        "us-east-1:a",
+        "us-east-1:p",
+        vec![link("g", "1"), link("fb", "9")],
+    );
+    store.create_identity(&a).await.unwrap();
+    assert_eq!(
+        store.get_identity("us-east-1:a").await.unwrap(),
+        Some(a.clone())
+    );
+    assert_eq!(
+        store
+            .find_identity_by_login("us-east-1:p", "fb", "9")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("us-east-1:a")
+    );
+    // The same login in the same pool: conflict, and the identity is not created.
+    let b = identity("us-east-1:b", "us-east-1:p", vec![link("g", "1")]);
+    assert!(matches!(
+        store.create_identity(&b).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(store.get_identity("us-east-1:b").await.unwrap(), None);
+    // Another pool may have it.
+    store
+        .create_identity(&identity(
+            "us-east-1:c",
+            "us-east-1:q",
+            vec![link("g", "1")],
+        ))
+        .await
+        .unwrap();
+    // Update replaces the links.
+    let mut a2 = a.clone();
+    a2.logins = vec![link("g", "1")];
+    a2.updated_at = 11.0;
+    assert!(store.update_identity(&a2).await.unwrap());
+    assert_eq!(
+        store
+            .find_identity_by_login("us-east-1:p", "fb", "9")
+            .await
+            .unwrap(),
+        None
+    );
+    // Merge moves links and disables the source.
+    let guest = identity("us-east-1:d", "us-east-1:p", vec![link("fb", "9")]);
+    store.create_identity(&guest).await.unwrap();
+    let mut from = guest.clone();
+    from.logins.clear();
+    from.disabled = true;
+    let mut into = a2.clone();
+    into.logins.push(link("fb", "9"));
+    store.merge_identities(&from, &into).await.unwrap();
+    assert_eq!(
+        store
+            .find_identity_by_login("us-east-1:p", "fb", "9")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("us-east-1:a")
+    );
+    assert!(
+        store
+            .get_identity("us-east-1:d")
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled
+    );
+    let all: Vec<String> = store
+        .list_identities("us-east-1:p", false, None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.identity_id)
+        .collect();
+    assert_eq!(all, ["us-east-1:a", "us-east-1:d"]);
+    let enabled: Vec<String> = store
+        .list_identities("us-east-1:p", true, None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.identity_id)
+        .collect();
+    assert_eq!(enabled, ["us-east-1:a"]);
+    assert!(store.delete_identity("us-east-1:a").await.unwrap());
+    assert_eq!(
+        store
+            .find_identity_by_login("us-east-1:p", "g", "1")
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+async fn roles_and_credentials(store: &dyn Store) {
+    let role = Role {
+        role_name: "AppRole".into(),
+        role_id: "AROAEXAMPLE".into(),
+        path: "/".into(),
+        arn: "arn:aws:iam::000000000000:role/AppRole".into(),
+        assume_role_policy_document: "{}".into(),
+        description: None,
+        max_session_duration: 3600,
+        create_date: 5.0,
+        policies: BTreeMap::from([("p".to_string(), "{\"Version\":\"2012-10-17\"}".to_string())]),
+        tags: BTreeMap::new(),
+    };
+    store.create_role(&role).await.unwrap();
+    let mut clash = role.clone();
+    clash.role_name = "approle".into();
+    assert!(
+        matches!(store.create_role(&clash).await, Err(StoreError::Conflict)),
+        "role names are case-insensitive"
+    );
+    assert_eq!(store.get_role("APPROLE").await.unwrap(), Some(role.clone()));
+    let mut b = role.clone();
+    b.role_name = "Beta".into();
+    store.create_role(&b).await.unwrap();
+    let names: Vec<String> = store
+        .list_roles(None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.role_name)
+        .collect();
+    assert_eq!(names, ["AppRole", "Beta"]);
+    assert_eq!(
+        store.list_roles(Some("approle"), 10).await.unwrap().len(),
+        1
+    );
+    assert!(store.delete_role("beta").await.unwrap());
+    assert!(!store.delete_role("beta").await.unwrap());
+
+    let grant = CredentialGrant {
+        role_arn: role.arn.clone(),
+        role_name: role.role_name.clone(),
+        session_name: "s".into(),
+        assumed_role_id: "AROAEXAMPLE:s".into(),
+        provider: "cognito-identity.amazonaws.com".into(),
+        identity_id: Some("us-east-1:x".into()),
+        identity_pool_id: None,
+        session_policies: vec!["{}".into()],
+        context: BTreeMap::from([("k".to_string(), vec!["v".to_string()])]),
+    };
+    let c = StoredCredentials {
+        access_key_id: "ASIAAAAA".into(),
+        sealed_secret: vec![1, 2, 3],
+        session_token_hash: "abc".into(),
+        expires_at: 100.0,
+        created_at: 1.0,
+        grant,
+    };
+    store.put_credentials(&c).await.unwrap();
+    assert!(matches!(
+        store.put_credentials(&c).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        store.get_credentials("ASIAAAAA").await.unwrap(),
+        Some(c.clone())
+    );
+    assert_eq!(store.purge_credentials(50.0).await.unwrap(), 0);
+    assert_eq!(store.purge_credentials(101.0).await.unwrap(), 1);
+    assert_eq!(store.get_credentials("ASIAAAAA").await.unwrap(), None);
+}
+
 /// A URL selecting a new, empty schema on the test PostgreSQL server.
 async fn fresh_pg_url(base: &str) -> String {
     use sqlx::Connection;
@@ -611,6 +896,9 @@ conformance!(
     client_update,
     client_delete,
     client_list_orders_and_pages,
+    identity_pool_round_trip,
+    identity_logins_are_unique_per_pool,
+    roles_and_credentials,
 );
 
 // Migrations are applied at every open; a second open of the same database must

@@ -36,6 +36,7 @@ mod bootstrap;
 mod clients;
 mod clock;
 mod groups;
+mod identity;
 mod list_users;
 mod mfa;
 mod pools;
