@@ -10,6 +10,7 @@ pub mod errors;
 pub mod model;
 mod ops;
 mod ops_auth;
+mod ops_devices;
 mod ops_mfa;
 mod ops_users;
 pub mod outbox;
