@@ -1037,7 +1037,7 @@ impl Cognate {
         if let Some(device) = known.filter(|d| d.remembered() && d.verifier.is_some())
             && (pool.remembered_device_skips_mfa() || !self.mfa_owed(pool, &user))
         {
-            return self.device_srp_challenge(pool, client, &user, &device);
+            return self.device_srp_challenge(pool, client, &user, device).await;
         }
         if let Some(challenge) = self.mfa_challenge(pool, client, &user, meta, dev).await? {
             return Ok(challenge);

@@ -156,6 +156,7 @@ impl Cognate {
         let now = timestamp(self.now());
         if let Some(mut d) = known {
             d.last_authenticated = Some(now);
+            d.pending_session = None;
             if dev.ip.is_some() {
                 d.last_ip = dev.ip.clone();
             }
@@ -175,6 +176,7 @@ impl Cognate {
             name: None,
             verifier: None,
             last_ip: dev.ip.clone(),
+            pending_session: None,
             created: now,
             modified: now,
             last_authenticated: Some(now),
@@ -186,13 +188,14 @@ impl Cognate {
     }
 
     /// DEVICE_SRP_AUTH: asks the client to prove it holds the remembered
-    /// device's secret. The session carries the verified first factor.
-    pub(crate) fn device_srp_challenge(
+    /// device's secret. The session carries the verified first factor; it is
+    /// also kept with the device for clients that answer without it.
+    pub(crate) async fn device_srp_challenge(
         &self,
         pool: &UserPool,
         client: &AppClient,
         user: &User,
-        device: &Device,
+        mut device: Device,
     ) -> CoreResult<AuthOutcome> {
         let mut state = self.new_state(
             pool,
@@ -204,21 +207,26 @@ impl Cognate {
         state
             .data
             .insert("device_key".into(), device.device_key.clone());
+        let session = self.session_string(&state)?;
+        device.pending_session = Some(session.clone());
+        self.store.update_device(&device).await?;
         let mut parameters = BTreeMap::new();
         parameters.insert("USERNAME".into(), user.username.clone());
         Ok(AuthOutcome::Challenge {
             name: DEVICE_SRP_AUTH.into(),
             parameters,
-            session: Some(self.session_string(&state)?),
+            session: Some(session),
         })
     }
 
     /// The answer to DEVICE_SRP_AUTH (`DEVICE_KEY`, `SRP_A`): a
     /// DEVICE_PASSWORD_VERIFIER challenge for the device's verifier.
     ///
-    /// cognito-compat: old amazon-cognito-identity-js versions answer without
-    /// the Session; here the Session is required, because it is what shows the
-    /// password step passed (a device secret alone is not a sign-in).
+    /// cognito-compat: old amazon-cognito-identity-js versions and pycognito
+    /// answer without the Session. The step is then continued from the session
+    /// kept with the device when DEVICE_SRP_AUTH was issued, which is still
+    /// single-use and still proves the password step passed (a device secret
+    /// alone is never a sign-in).
     pub(crate) async fn answer_device_srp_auth(
         &self,
         pool: &UserPool,
@@ -226,6 +234,20 @@ impl Cognate {
         session: Option<&str>,
         r: &BTreeMap<String, String>,
     ) -> CoreResult<AuthOutcome> {
+        let kept;
+        let session = match session {
+            Some(s) => Some(s),
+            None => {
+                let key = param(r, "DEVICE_KEY")?;
+                kept = self
+                    .store
+                    .get_device(&pool.id, key)
+                    .await?
+                    .and_then(|d| d.pending_session)
+                    .ok_or_else(expired)?;
+                Some(kept.as_str())
+            }
+        };
         let state = self
             .open_session(session, client, DEVICE_SRP_AUTH, true)
             .await?;
@@ -273,10 +295,12 @@ impl Cognate {
         parameters.insert("SECRET_BLOCK".into(), secret_block);
         parameters.insert("USERNAME".into(), user.username.clone());
         parameters.insert("DEVICE_KEY".into(), device.device_key.clone());
+        // cognito-compat: like PASSWORD_VERIFIER, the SECRET_BLOCK carries the
+        // state; a Session holding b, A and B would pass the 2048-character limit.
         Ok(AuthOutcome::Challenge {
             name: DEVICE_PASSWORD_VERIFIER.into(),
             parameters,
-            session: Some(self.session_string(&next)?),
+            session: None,
         })
     }
 

@@ -656,6 +656,9 @@ pub struct Device {
     /// Device SRP salt and verifier from ConfirmDevice (hex, as [`PasswordRecord`]).
     pub verifier: Option<PasswordRecord>,
     pub last_ip: Option<String>,
+    /// The sealed DEVICE_SRP_AUTH session last issued for this device (clients
+    /// that answer without the Session continue from it).
+    pub pending_session: Option<String>,
     pub created: Timestamp,
     pub modified: Timestamp,
     pub last_authenticated: Option<Timestamp>,

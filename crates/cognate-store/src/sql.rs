@@ -38,7 +38,7 @@ macro_rules! select_clients {
 /// `SELECT <device columns> FROM devices <rest>` as one static string.
 macro_rules! select_devices {
     ($rest:literal) => {
-        concat!("SELECT pool_id, device_key, username_key, group_key, confirmed, remembered_status, name, salt, verifier, last_ip, created_at, updated_at, last_auth_at FROM devices ", $rest)
+        concat!("SELECT pool_id, device_key, username_key, group_key, confirmed, remembered_status, name, salt, verifier, last_ip, pending_session, created_at, updated_at, last_auth_at FROM devices ", $rest)
     };
 }
 
@@ -154,6 +154,7 @@ macro_rules! sql_store {
                     name: row.try_get("name").map_err(map_err)?,
                     verifier: salt.zip(verifier).map(|(salt, verifier)| PasswordRecord { salt, verifier }),
                     last_ip: row.try_get("last_ip").map_err(map_err)?,
+                    pending_session: row.try_get("pending_session").map_err(map_err)?,
                     created: row.try_get("created_at").map_err(map_err)?,
                     modified: row.try_get("updated_at").map_err(map_err)?,
                     last_authenticated: row.try_get("last_auth_at").map_err(map_err)?,
@@ -649,8 +650,8 @@ macro_rules! sql_store {
                     .await
                     .map_err(map_err)?;
                 sqlx::query(
-                    "INSERT INTO devices (pool_id, device_key, username_key, group_key, confirmed, remembered_status, name, salt, verifier, last_ip, created_at, updated_at, last_auth_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                    "INSERT INTO devices (pool_id, device_key, username_key, group_key, confirmed, remembered_status, name, salt, verifier, last_ip, pending_session, created_at, updated_at, last_auth_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                 )
                 .bind(&d.pool_id)
                 .bind(&d.device_key)
@@ -662,6 +663,7 @@ macro_rules! sql_store {
                 .bind(d.verifier.as_ref().map(|v| v.salt.clone()))
                 .bind(d.verifier.as_ref().map(|v| v.verifier.clone()))
                 .bind(&d.last_ip)
+                .bind(&d.pending_session)
                 .bind(d.created)
                 .bind(d.modified)
                 .bind(d.last_authenticated)
@@ -683,7 +685,7 @@ macro_rules! sql_store {
 
             async fn update_device(&self, d: &Device) -> StoreResult<bool> {
                 let r = sqlx::query(
-                    "UPDATE devices SET confirmed = $3, remembered_status = $4, name = $5, salt = $6, verifier = $7, last_ip = $8, updated_at = $9, last_auth_at = $10 \
+                    "UPDATE devices SET confirmed = $3, remembered_status = $4, name = $5, salt = $6, verifier = $7, last_ip = $8, updated_at = $9, last_auth_at = $10, pending_session = $11 \
                      WHERE pool_id = $1 AND device_key = $2",
                 )
                 .bind(&d.pool_id)
@@ -696,6 +698,7 @@ macro_rules! sql_store {
                 .bind(&d.last_ip)
                 .bind(d.modified)
                 .bind(d.last_authenticated)
+                .bind(&d.pending_session)
                 .execute(&self.pool)
                 .await
                 .map_err(map_err)?;

@@ -12,6 +12,9 @@ CREATE TABLE devices (
     salt               TEXT,
     verifier           TEXT,
     last_ip            TEXT,
+    -- The sealed DEVICE_SRP_AUTH step issued for this device, for clients that
+    -- answer it without the Session.
+    pending_session    TEXT,
     created_at         DOUBLE PRECISION NOT NULL,
     updated_at         DOUBLE PRECISION NOT NULL,
     last_auth_at       DOUBLE PRECISION,

@@ -35,6 +35,7 @@ mod auth;
 mod bootstrap;
 mod clients;
 mod clock;
+mod devices;
 mod groups;
 mod list_users;
 mod mfa;
@@ -48,6 +49,7 @@ mod sigv4;
 mod srp;
 mod tokens;
 mod triggers;
+mod user_auth;
 mod user_ops;
 mod users;
 
