@@ -1124,6 +1124,7 @@ impl Cognate {
     }
 
     /// One DefineAuthChallenge round: tokens, failure, or the next custom challenge.
+    #[allow(clippy::too_many_arguments)]
     async fn define_auth_challenge(
         &self,
         pool: &UserPool,
@@ -1239,6 +1240,7 @@ impl Cognate {
     }
 
     /// VerifyAuthChallengeResponse for a CUSTOM_CHALLENGE answer, then Define again.
+    #[allow(clippy::too_many_arguments)]
     async fn verify_custom_answer(
         &self,
         pool: &UserPool,
