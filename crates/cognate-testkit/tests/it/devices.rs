@@ -17,7 +17,7 @@ use cognate_crypto::srp::{self, client::SrpClient};
 use std::collections::HashMap;
 
 const PHONE: &str = "+15555550123";
-const DEVICE_PASSWORD: &str = "c2VjcmV0LWRldmljZS1wYXNzd29yZC1mb3ItdGVzdHM=";
+pub(crate) const DEVICE_PASSWORD: &str = "c2VjcmV0LWRldmljZS1wYXNzd29yZC1mb3ItdGVzdHM=";
 
 /// A pool with that device configuration (and SMS MFA when `mfa`), a sign-in
 /// client and a CONFIRMED `alice` with a verified phone; returns (pool, client).
@@ -82,7 +82,7 @@ async fn device_pool(
 }
 
 /// USER_PASSWORD_AUTH with an optional DEVICE_KEY.
-async fn sign_in_with(
+pub(crate) async fn sign_in_with(
     c: &idp::Client,
     client: &str,
     device: Option<&str>,
@@ -125,13 +125,13 @@ async fn answer_sms(
 }
 
 /// The device half of the client: key, group key and its random password.
-struct ClientDevice {
-    key: String,
-    group: String,
+pub(crate) struct ClientDevice {
+    pub(crate) key: String,
+    pub(crate) group: String,
 }
 
 impl ClientDevice {
-    fn of(r: &AuthenticationResultType) -> ClientDevice {
+    pub(crate) fn of(r: &AuthenticationResultType) -> ClientDevice {
         let m = r.new_device_metadata().expect("NewDeviceMetadata");
         ClientDevice {
             key: m.device_key().expect("DeviceKey").to_string(),
@@ -140,7 +140,7 @@ impl ClientDevice {
     }
 
     /// ConfirmDevice with the verifier for [`DEVICE_PASSWORD`]; UserConfirmationNecessary.
-    async fn confirm(&self, c: &idp::Client, access: &str) -> bool {
+    pub(crate) async fn confirm(&self, c: &idp::Client, access: &str) -> bool {
         let (salt, verifier) =
             srp::client::device_verifier_config(&self.group, &self.key, DEVICE_PASSWORD);
         c.confirm_device()
@@ -161,7 +161,7 @@ impl ClientDevice {
 
     /// Answers DEVICE_SRP_AUTH (with `session`, or without it as older
     /// clients do), then DEVICE_PASSWORD_VERIFIER with `password`.
-    async fn device_srp(
+    pub(crate) async fn device_srp(
         &self,
         c: &idp::Client,
         client: &str,
