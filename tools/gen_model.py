@@ -55,12 +55,52 @@ def trim(model):
             "botocore": botocore.__version__, "operations": ops, "shapes": shapes}
 
 
+# Operations the AWS SDKs already send but the installed botocore does not model
+# yet (trimmed shapes, merged in only where botocore has nothing of that name).
+EXTRA = {
+    "cognito-idp": {
+        "operations": {
+            "AdminGetUserAuthFactors": {
+                "input": "AdminGetUserAuthFactorsRequest",
+                "output": "AdminGetUserAuthFactorsResponse",
+                "unsigned": False,
+            },
+        },
+        "shapes": {
+            "AdminGetUserAuthFactorsRequest": {
+                "type": "structure",
+                "members": {"UserPoolId": "UserPoolIdType", "Username": "UsernameType"},
+                "required": ["UserPoolId", "Username"],
+            },
+            "AdminGetUserAuthFactorsResponse": {
+                "type": "structure",
+                "members": {
+                    "ConfiguredUserAuthFactors": "ConfiguredUserAuthFactorsListType",
+                    "PreferredMfaSetting": "StringType",
+                    "UserMFASettingList": "UserMFASettingListType",
+                    "Username": "UsernameType",
+                },
+                "required": ["Username"],
+            },
+        },
+    },
+}
+
+
+def add_extra(service, trimmed):
+    extra = EXTRA.get(service, {})
+    for kind in ("operations", "shapes"):
+        for name, value in extra.get(kind, {}).items():
+            trimmed[kind].setdefault(name, value)
+    return trimmed
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     outdir = os.path.join(root, "crates", "cognate-api", "model")
     os.makedirs(outdir, exist_ok=True)
     for service, version in SERVICES:
-        trimmed = trim(load(service, version))
+        trimmed = add_extra(service, trim(load(service, version)))
         path = os.path.join(outdir, f"{service}.json")
         with open(path, "w") as f:
             json.dump(trimmed, f, indent=0, sort_keys=True, separators=(",", ":"))

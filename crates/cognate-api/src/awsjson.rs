@@ -23,6 +23,8 @@ pub struct RequestContext {
     pub request_id: String,
     /// Region of the SigV4 credential scope, when the request was signed.
     pub region: Option<String>,
+    /// The peer's address, when the server was started with connection info.
+    pub source_ip: Option<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -84,8 +86,12 @@ pub async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     body: Body,
 ) -> Response {
+    let source_ip = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
     let request_id = uuid::Uuid::new_v4().to_string();
     let target = parse_target(&headers);
     let op_name = target
@@ -116,6 +122,7 @@ pub async fn handle(
             &headers,
             &bytes,
             &request_id,
+            source_ip,
         )
         .await
     }
@@ -142,6 +149,7 @@ async fn run(
     headers: &HeaderMap,
     bytes: &Bytes,
     request_id: &str,
+    source_ip: Option<String>,
 ) -> CoreResult<Value> {
     let model = service.model();
     let operation = &model.operations[op];
@@ -190,6 +198,7 @@ async fn run(
         } else {
             signed_region(&header_list)
         },
+        source_ip,
     };
     match service {
         Service::UserPools => ops::user_pools(state, &ctx, op, body).await,

@@ -11,6 +11,7 @@ pub mod errors;
 pub mod model;
 mod ops;
 mod ops_auth;
+mod ops_devices;
 mod ops_identity;
 mod ops_mfa;
 mod ops_users;

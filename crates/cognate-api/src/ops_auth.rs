@@ -74,6 +74,7 @@ struct RefreshRequest {
     refresh_token: String,
     client_id: String,
     client_secret: Option<String>,
+    device_key: Option<String>,
     #[serde(default)]
     client_metadata: BTreeMap<String, String>,
 }
@@ -97,7 +98,25 @@ fn outcome(o: AuthOutcome) -> Value {
             if let Some(r) = t.refresh_token {
                 result["RefreshToken"] = json!(r);
             }
+            if let Some((key, group)) = t.new_device {
+                result["NewDeviceMetadata"] = json!({ "DeviceKey": key, "DeviceGroupKey": group });
+            }
             json!({ "AuthenticationResult": result, "ChallengeParameters": {} })
+        }
+        AuthOutcome::SelectChallenge {
+            available,
+            parameters,
+            session,
+        } => {
+            let mut out = json!({
+                "ChallengeName": "SELECT_CHALLENGE",
+                "ChallengeParameters": parameters,
+                "AvailableChallenges": available,
+            });
+            if let Some(s) = session {
+                out["Session"] = json!(s);
+            }
+            out
         }
         AuthOutcome::Challenge {
             name,
@@ -115,7 +134,7 @@ fn outcome(o: AuthOutcome) -> Value {
 
 pub async fn dispatch(
     state: &AppState,
-    _ctx: &RequestContext,
+    ctx: &RequestContext,
     op: &str,
     body: Value,
 ) -> CoreResult<Value> {
@@ -137,6 +156,7 @@ pub async fn dispatch(
                         auth_flow: r.auth_flow,
                         parameters: r.auth_parameters,
                         client_metadata: r.client_metadata,
+                        source_ip: ctx.source_ip.clone(),
                     },
                 )
                 .await?;
@@ -159,6 +179,7 @@ pub async fn dispatch(
                         responses: r.challenge_responses,
                         session: r.session,
                         client_metadata: r.client_metadata,
+                        source_ip: ctx.source_ip.clone(),
                     },
                 )
                 .await?;
@@ -293,6 +314,13 @@ pub async fn dispatch(
             }
             let (claims, user, session) =
                 core.check_refresh_token(&client, &r.refresh_token).await?;
+            core.check_refresh_device(
+                &pool,
+                &user,
+                claims.device_key.as_deref(),
+                r.device_key.as_deref(),
+            )
+            .await?;
             let meta = CallMeta {
                 client_id: Some(client.client_id.clone()),
                 client_metadata: r.client_metadata,
@@ -310,6 +338,6 @@ pub async fn dispatch(
                 .await?;
             Ok(json!({}))
         }
-        _ => crate::ops_mfa::dispatch(state, _ctx, op, body).await,
+        _ => crate::ops_mfa::dispatch(state, ctx, op, body).await,
     }
 }

@@ -1,6 +1,6 @@
 //! Handlers for MFA: pool factors, user preferences, software tokens.
 
-use crate::awsjson::{RequestContext, input, not_implemented};
+use crate::awsjson::{RequestContext, input};
 use crate::router::AppState;
 use cognate_core::mfa::{FactorSetting, PoolFactors, UserMfa};
 use cognate_core::model::{User, UserPool};
@@ -181,6 +181,6 @@ pub async fn dispatch(
                 )),
             }
         }
-        _ => Err(not_implemented(op)),
+        _ => crate::ops_devices::dispatch(state, _ctx, op, body).await,
     }
 }

@@ -63,10 +63,11 @@ async fn entry(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     body: Body,
 ) -> Response {
     if !query::is_query_request(&method, &uri, &headers) {
-        return awsjson::handle(State(state), method, uri, headers, body).await;
+        return awsjson::handle(State(state), method, uri, headers, extensions, body).await;
     }
     match axum::body::to_bytes(body, state.max_body_bytes).await {
         Ok(bytes) => query::handle(&state, &method, &uri, &headers, &bytes).await,

@@ -7,6 +7,7 @@
 //! continue it. Later issues hook MFA, custom challenges and triggers into
 //! [`Cognate::after_first_factor`], the one place a verified first factor goes.
 
+use crate::devices::DeviceCtx;
 use crate::error::{CoreError, CoreResult, ErrorKind};
 use crate::model::{AppClient, User, UserPool};
 use crate::ports::timestamp;
@@ -33,6 +34,8 @@ pub struct InitiateAuthInput {
     pub auth_flow: String,
     pub parameters: BTreeMap<String, String>,
     pub client_metadata: BTreeMap<String, String>,
+    /// The caller's address (a device's `last_ip_used`).
+    pub source_ip: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -43,6 +46,7 @@ pub struct RespondInput {
     pub responses: BTreeMap<String, String>,
     pub session: Option<String>,
     pub client_metadata: BTreeMap<String, String>,
+    pub source_ip: Option<String>,
 }
 
 /// What a step returns.
@@ -51,6 +55,12 @@ pub enum AuthOutcome {
     Tokens(Tokens),
     Challenge {
         name: String,
+        parameters: BTreeMap<String, String>,
+        session: Option<String>,
+    },
+    /// USER_AUTH's SELECT_CHALLENGE: the first factors the user may choose.
+    SelectChallenge {
+        available: Vec<String>,
         parameters: BTreeMap<String, String>,
         session: Option<String>,
     },
@@ -95,14 +105,14 @@ fn flow_allowed(client: &AppClient, flow: &str) -> bool {
     }
 }
 
-fn param<'a>(p: &'a BTreeMap<String, String>, name: &str) -> CoreResult<&'a str> {
+pub(crate) fn param<'a>(p: &'a BTreeMap<String, String>, name: &str) -> CoreResult<&'a str> {
     p.get(name)
         .map(String::as_str)
         .filter(|v| !v.is_empty())
         .ok_or_else(|| CoreError::invalid_parameter(format!("Missing required parameter {name}")))
 }
 
-fn incorrect() -> CoreError {
+pub(crate) fn incorrect() -> CoreError {
     CoreError::not_authorized("Incorrect username or password.")
 }
 
@@ -180,7 +190,7 @@ mod lockout {
 }
 
 impl Cognate {
-    fn seal_state(&self, state: &StepState, aad: &[u8]) -> CoreResult<Vec<u8>> {
+    pub(crate) fn seal_state(&self, state: &StepState, aad: &[u8]) -> CoreResult<Vec<u8>> {
         let plain = serde_json::to_vec(state).map_err(CoreError::internal)?;
         Ok(self.master.seal(&plain, aad))
     }
@@ -277,7 +287,7 @@ impl Cognate {
         client.settings.prevent_user_existence_errors.as_deref() == Some("ENABLED")
     }
 
-    fn unknown_user(client: &AppClient) -> CoreError {
+    pub(crate) fn unknown_user(client: &AppClient) -> CoreError {
         if Self::hides_users(client) {
             incorrect()
         } else {
@@ -286,7 +296,7 @@ impl Cognate {
     }
 
     /// §4.6 step 4: the checks that come before the password.
-    fn check_user_state(&self, client: &AppClient, user: &User) -> CoreResult<()> {
+    pub(crate) fn check_user_state(&self, client: &AppClient, user: &User) -> CoreResult<()> {
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
@@ -357,6 +367,10 @@ impl Cognate {
             )));
         }
         let p = &input.parameters;
+        let dev = DeviceCtx::new(
+            p.get("DEVICE_KEY").map(String::as_str),
+            input.source_ip.clone(),
+        );
         // cognito-compat: InitiateAuth's ClientMetadata reaches PreSignUp, PreAuthentication
         // and UserMigration only, the latter two as `validationData`.
         let meta = CallMeta {
@@ -373,6 +387,13 @@ impl Cognate {
                     &[&claims.username, &claims.sub],
                     p.get("SECRET_HASH").map(String::as_str),
                 )?;
+                self.check_refresh_device(
+                    &pool,
+                    &user,
+                    claims.device_key.as_deref(),
+                    dev.key.as_deref(),
+                )
+                .await?;
                 let tokens = self
                     .refresh(
                         &pool,
@@ -416,6 +437,7 @@ impl Cognate {
                                     u,
                                     "TokenGeneration_Authentication",
                                     &CallMeta::client(&client.client_id),
+                                    &dev,
                                 )
                                 .await;
                         }
@@ -436,6 +458,7 @@ impl Cognate {
                     user,
                     "TokenGeneration_Authentication",
                     &CallMeta::client(&client.client_id),
+                    &dev,
                 )
                 .await
             }
@@ -457,7 +480,7 @@ impl Cognate {
                 };
                 self.pre_authentication(&pool, &user, &meta).await?;
                 self.check_user_state(&client, &user)?;
-                self.password_verifier_challenge(&pool, &client, &user, srp_a, None)
+                self.password_verifier_challenge(&pool, &client, &user, srp_a, None, &dev)
             }
             "CUSTOM_AUTH" => {
                 if Self::trigger_arn(&pool, "DefineAuthChallenge").is_none() {
@@ -483,12 +506,21 @@ impl Cognate {
                     let srp_a = param(p, "SRP_A")?;
                     let history = vec![custom::result("SRP_A", true, None)];
                     return self
-                        .define_auth_challenge(&pool, &client, user, history, &meta, Some(srp_a))
+                        .define_auth_challenge(
+                            &pool,
+                            &client,
+                            user,
+                            history,
+                            &meta,
+                            Some(srp_a),
+                            &dev,
+                        )
                         .await;
                 }
-                self.define_auth_challenge(&pool, &client, user, Vec::new(), &meta, None)
+                self.define_auth_challenge(&pool, &client, user, Vec::new(), &meta, None, &dev)
                     .await
             }
+            "USER_AUTH" => self.user_auth(&pool, &client, p, &meta, &dev).await,
             _ => Err(CoreError::new(
                 ErrorKind::NotImplemented,
                 format!("AuthFlow {flow} is not supported by this server yet."),
@@ -496,20 +528,21 @@ impl Cognate {
         }
     }
 
-    fn password_verifier_challenge(
+    pub(crate) fn password_verifier_challenge(
         &self,
         pool: &UserPool,
         client: &AppClient,
         user: &User,
         srp_a: &str,
         custom_history: Option<Vec<serde_json::Value>>,
+        dev: &DeviceCtx,
     ) -> CoreResult<AuthOutcome> {
         let password = user.password.as_ref().ok_or_else(incorrect)?;
         let verifier = srp::Verifier {
             salt_hex: password.salt.clone(),
             verifier_hex: password.verifier.clone(),
         };
-        let extra = custom_history
+        let mut extra: BTreeMap<String, String> = custom_history
             .map(|h| {
                 (
                     "custom".to_string(),
@@ -518,6 +551,9 @@ impl Cognate {
             })
             .into_iter()
             .collect();
+        if let Some(k) = &dev.key {
+            extra.insert("device_key".into(), k.clone());
+        }
         self.srp_challenge(
             pool,
             client,
@@ -633,10 +669,31 @@ impl Cognate {
             client_metadata: input.client_metadata.clone(),
             validation_data: BTreeMap::new(),
         };
+        let ip = input.source_ip.clone();
         match input.challenge_name.as_str() {
             "PASSWORD_VERIFIER" => {
-                self.answer_password_verifier(&pool, &client, r, &meta)
+                self.answer_password_verifier(&pool, &client, r, &meta, ip)
                     .await
+            }
+            crate::devices::DEVICE_SRP_AUTH => {
+                self.answer_device_srp_auth(&pool, &client, input.session.as_deref(), r)
+                    .await
+            }
+            crate::devices::DEVICE_PASSWORD_VERIFIER => {
+                self.answer_device_password_verifier(&pool, &client, r, &meta, ip)
+                    .await
+            }
+            name @ ("SELECT_CHALLENGE" | "PASSWORD" | "PASSWORD_SRP") => {
+                self.answer_select_challenge(
+                    &pool,
+                    &client,
+                    name,
+                    input.session.as_deref(),
+                    r,
+                    &meta,
+                    ip,
+                )
+                .await
             }
             "CUSTOM_CHALLENGE" => {
                 let state = self
@@ -649,7 +706,8 @@ impl Cognate {
                     r.get("SECRET_HASH").map(String::as_str),
                 )?;
                 let answer = param(r, "ANSWER")?;
-                self.verify_custom_answer(&pool, &client, user, state, answer, &meta)
+                let dev = DeviceCtx::resume(&state, r, ip);
+                self.verify_custom_answer(&pool, &client, user, state, answer, &meta, &dev)
                     .await
             }
             "NEW_PASSWORD_REQUIRED" => {
@@ -703,16 +761,18 @@ impl Cognate {
                 user.status = "CONFIRMED".into();
                 user.state.temporary_password_expires = None;
                 self.save_with_aliases(&pool, &mut user, false).await?;
+                let dev = DeviceCtx::resume(&state, r, ip);
                 self.after_first_factor(
                     &pool,
                     &client,
                     user,
                     "TokenGeneration_NewPasswordChallenge",
                     &meta,
+                    &dev,
                 )
                 .await
             }
-            name @ ("SMS_MFA" | "SOFTWARE_TOKEN_MFA" | "EMAIL_OTP") => {
+            name @ ("SMS_MFA" | "SOFTWARE_TOKEN_MFA" | "EMAIL_OTP" | "SMS_OTP") => {
                 let state = self
                     .open_session(input.session.as_deref(), &client, name, false)
                     .await?;
@@ -724,12 +784,20 @@ impl Cognate {
                 )?;
                 let code = param(r, &format!("{name}_CODE"))?;
                 self.answer_factor(&state, &mut user, code).await?;
+                let dev = DeviceCtx::resume(&state, r, ip);
+                if state.data.contains_key("first_factor") {
+                    // USER_AUTH: the code was the first factor (passwordless).
+                    return self
+                        .after_passwordless(&pool, &client, user, &meta, &dev)
+                        .await;
+                }
                 self.finish_sign_in(
                     &pool,
                     &client,
                     user,
                     "TokenGeneration_Authentication",
                     &meta,
+                    &dev,
                 )
                 .await
             }
@@ -745,7 +813,8 @@ impl Cognate {
                         "{answer} is not an MFA method of the user."
                     )));
                 }
-                self.factor_challenge(&pool, &client, &user, answer, &meta)
+                let dev = DeviceCtx::resume(&state, r, ip);
+                self.factor_challenge(&pool, &client, &user, answer, &meta, &dev)
                     .await
             }
             "MFA_SETUP" => {
@@ -763,22 +832,18 @@ impl Cognate {
                     preferred_mfa: Some(true),
                 });
                 self.set_mfa_preference(&mut user, None, on, None).await?;
+                let dev = DeviceCtx::resume(&state, r, ip);
                 self.finish_sign_in(
                     &pool,
                     &client,
                     user,
                     "TokenGeneration_Authentication",
                     &meta,
+                    &dev,
                 )
                 .await
             }
-            "DEVICE_SRP_AUTH"
-            | "DEVICE_PASSWORD_VERIFIER"
-            | "SELECT_CHALLENGE"
-            | "SMS_OTP"
-            | "WEB_AUTHN"
-            | "PASSWORD"
-            | "PASSWORD_SRP" => Err(CoreError::new(
+            "WEB_AUTHN" => Err(CoreError::new(
                 ErrorKind::NotImplemented,
                 format!(
                     "Challenge {} is not supported by this server yet.",
@@ -797,6 +862,7 @@ impl Cognate {
         client: &AppClient,
         r: &BTreeMap<String, String>,
         meta: &CallMeta,
+        ip: Option<String>,
     ) -> CoreResult<AuthOutcome> {
         use base64::Engine;
         let block_b64 = param(r, "PASSWORD_CLAIM_SECRET_BLOCK")?;
@@ -872,6 +938,7 @@ impl Cognate {
             signature,
         )
         .map_err(|_| incorrect())?;
+        let dev = DeviceCtx::resume(&state, r, ip);
         if let Some(history) = state.data.get("custom") {
             // CUSTOM_AUTH with SRP_A: the password step becomes part of the session.
             let mut history: Vec<serde_json::Value> =
@@ -883,19 +950,26 @@ impl Cognate {
                 self.save_user(&mut user).await?;
             }
             return self
-                .define_auth_challenge(pool, client, user, history, meta, None)
+                .define_auth_challenge(pool, client, user, history, meta, None, &dev)
                 .await;
         }
         if !ok {
             self.record_failure(&mut user).await?;
             return Err(incorrect());
         }
-        self.after_first_factor(pool, client, user, "TokenGeneration_Authentication", meta)
-            .await
+        self.after_first_factor(
+            pool,
+            client,
+            user,
+            "TokenGeneration_Authentication",
+            meta,
+            &dev,
+        )
+        .await
     }
 
     /// Where every verified first factor goes: temporary passwords first, then
-    /// (in later work) MFA, devices and triggers, then tokens.
+    /// a remembered device (DEVICE_SRP_AUTH) or MFA, then tokens.
     pub(crate) async fn after_first_factor(
         &self,
         pool: &UserPool,
@@ -903,6 +977,7 @@ impl Cognate {
         user: User,
         token_source: &str,
         meta: &CallMeta,
+        dev: &DeviceCtx,
     ) -> CoreResult<AuthOutcome> {
         // The failure count is cleared only when the whole sign-in succeeds, so
         // MFA-code guesses can not be reset by signing in with the password again.
@@ -916,13 +991,14 @@ impl Cognate {
                     "Temporary password has expired and must be reset by an administrator.",
                 ));
             }
-            let state = self.new_state(
+            let mut state = self.new_state(
                 pool,
                 client,
                 &user,
                 "NEW_PASSWORD_REQUIRED",
                 client.auth_session_seconds() as f64,
             );
+            dev.carry(&mut state);
             let current: BTreeMap<&String, &String> = user
                 .attributes
                 .iter()
@@ -954,14 +1030,23 @@ impl Cognate {
                 session: Some(self.session_string(&state)?),
             });
         }
-        if let Some(challenge) = self.mfa_challenge(pool, client, &user, meta).await? {
+        // A remembered device proves itself with device SRP; it stands in for
+        // MFA when the pool says so (ChallengeRequiredOnNewDevice), and is asked
+        // for on every sign-in where no MFA is owed anyway.
+        let known = self.known_device(pool, &user, dev.key.as_deref()).await?;
+        if let Some(device) = known.filter(|d| d.remembered() && d.verifier.is_some())
+            && (pool.remembered_device_skips_mfa() || !self.mfa_owed(pool, &user))
+        {
+            return self.device_srp_challenge(pool, client, &user, device).await;
+        }
+        if let Some(challenge) = self.mfa_challenge(pool, client, &user, meta, dev).await? {
             return Ok(challenge);
         }
-        self.finish_sign_in(pool, client, user, token_source, meta)
+        self.finish_sign_in(pool, client, user, token_source, meta, dev)
             .await
     }
 
-    /// The end of every sign-in: PostAuthentication, then tokens.
+    /// The end of every sign-in: PostAuthentication, the device, then tokens.
     pub(crate) async fn finish_sign_in(
         &self,
         pool: &UserPool,
@@ -969,14 +1054,19 @@ impl Cognate {
         mut user: User,
         token_source: &str,
         meta: &CallMeta,
+        dev: &DeviceCtx,
     ) -> CoreResult<AuthOutcome> {
         if lockout::clear(&mut user) {
             self.save_user(&mut user).await?;
         }
+        let known = self.known_device(pool, &user, dev.key.as_deref()).await?;
         // PostAuthentication: a failure withholds the tokens.
         let mut request = serde_json::Map::new();
         request.insert("userAttributes".into(), user_attributes(&user));
-        request.insert("newDeviceUsed".into(), serde_json::json!(false));
+        request.insert(
+            "newDeviceUsed".into(),
+            serde_json::json!(pool.tracks_devices() && known.is_none()),
+        );
         if !meta.client_metadata.is_empty() {
             request.insert("clientMetadata".into(), string_map(&meta.client_metadata));
         }
@@ -989,7 +1079,8 @@ impl Cognate {
             request,
         )
         .await?;
-        let tokens = self
+        let device = self.sign_in_device(pool, &user, known, dev).await?;
+        let mut tokens = self
             .issue_tokens(
                 pool,
                 client,
@@ -998,13 +1089,17 @@ impl Cognate {
                 Some(&uuid::Uuid::new_v4().simple().to_string()),
                 token_source,
                 meta,
+                device.as_ref().map(|(d, _)| d.device_key.as_str()),
             )
             .await?;
+        if let Some((d, true)) = device {
+            tokens.new_device = Some((d.device_key, d.group_key));
+        }
         Ok(AuthOutcome::Tokens(tokens))
     }
 
     /// PreAuthentication: a failure denies the sign-in.
-    async fn pre_authentication(
+    pub(crate) async fn pre_authentication(
         &self,
         pool: &UserPool,
         user: &User,
@@ -1029,6 +1124,7 @@ impl Cognate {
     }
 
     /// One DefineAuthChallenge round: tokens, failure, or the next custom challenge.
+    #[allow(clippy::too_many_arguments)]
     async fn define_auth_challenge(
         &self,
         pool: &UserPool,
@@ -1037,6 +1133,7 @@ impl Cognate {
         history: Vec<serde_json::Value>,
         meta: &CallMeta,
         srp_a: Option<&str>,
+        dev: &DeviceCtx,
     ) -> CoreResult<AuthOutcome> {
         if history.len() > custom::MAX_ROUNDS {
             return Err(CoreError::not_authorized("Incorrect username or password."));
@@ -1061,7 +1158,14 @@ impl Cognate {
             .unwrap_or_default();
         if flag(&response, "issueTokens")? {
             return self
-                .after_first_factor(pool, client, user, "TokenGeneration_Authentication", meta)
+                .after_first_factor(
+                    pool,
+                    client,
+                    user,
+                    "TokenGeneration_Authentication",
+                    meta,
+                    dev,
+                )
                 .await;
         }
         if flag(&response, "failAuthentication")? {
@@ -1071,7 +1175,14 @@ impl Cognate {
         if challenge == "PASSWORD_VERIFIER"
             && let Some(srp_a) = srp_a
         {
-            return self.password_verifier_challenge(pool, client, &user, srp_a, Some(history));
+            return self.password_verifier_challenge(
+                pool,
+                client,
+                &user,
+                srp_a,
+                Some(history),
+                dev,
+            );
         }
         if challenge != "CUSTOM_CHALLENGE" {
             return Err(CoreError::new(
@@ -1107,6 +1218,7 @@ impl Cognate {
             "CUSTOM_CHALLENGE",
             client.auth_session_seconds() as f64,
         );
+        dev.carry(&mut state);
         state.data.insert(
             "history".into(),
             serde_json::Value::Array(history).to_string(),
@@ -1128,6 +1240,7 @@ impl Cognate {
     }
 
     /// VerifyAuthChallengeResponse for a CUSTOM_CHALLENGE answer, then Define again.
+    #[allow(clippy::too_many_arguments)]
     async fn verify_custom_answer(
         &self,
         pool: &UserPool,
@@ -1136,6 +1249,7 @@ impl Cognate {
         state: StepState,
         answer: &str,
         meta: &CallMeta,
+        dev: &DeviceCtx,
     ) -> CoreResult<AuthOutcome> {
         let mut history: Vec<serde_json::Value> =
             serde_json::from_str(state.data.get("history").map_or("[]", String::as_str))
@@ -1172,7 +1286,7 @@ impl Cognate {
             correct,
             state.data.get("metadata").cloned(),
         ));
-        self.define_auth_challenge(pool, client, user, history, meta, None)
+        self.define_auth_challenge(pool, client, user, history, meta, None, dev)
             .await
     }
 }

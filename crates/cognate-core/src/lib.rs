@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod clients;
 pub mod delivery;
+pub mod devices;
 pub mod error;
 pub mod groups;
 pub mod iam;
@@ -19,6 +20,7 @@ pub mod schema;
 pub mod service;
 pub mod tokens;
 pub mod triggers;
+pub mod user_auth;
 pub mod users;
 
 pub use error::{CoreError, CoreResult, ErrorKind};

@@ -8,6 +8,7 @@
 
 use crate::auth::AuthOutcome;
 pub use crate::auth::StepState;
+use crate::devices::DeviceCtx;
 use crate::error::{CoreError, CoreResult, ErrorKind};
 use crate::model::{AppClient, Channel, User, UserPool};
 use crate::ports::timestamp;
@@ -21,6 +22,8 @@ use std::collections::BTreeMap;
 pub const SMS_MFA: &str = "SMS_MFA";
 pub const SOFTWARE_TOKEN_MFA: &str = "SOFTWARE_TOKEN_MFA";
 pub const EMAIL_OTP: &str = "EMAIL_OTP";
+/// Passwordless SMS code (USER_AUTH); sent and checked as SMS_MFA is.
+pub const SMS_OTP: &str = "SMS_OTP";
 
 /// A user's factors, as stored.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -270,21 +273,10 @@ impl Cognate {
             .filter(|step| *step > mfa.totp_last_step))
     }
 
-    /// After the first factor: the MFA challenge this user owes, if any.
-    pub(crate) async fn mfa_challenge(
-        &self,
-        pool: &UserPool,
-        client: &AppClient,
-        user: &User,
-        meta: &CallMeta,
-    ) -> CoreResult<Option<AuthOutcome>> {
-        let mode = pool.settings.mfa_configuration.as_deref().unwrap_or("OFF");
-        if mode == "OFF" {
-            return Ok(None);
-        }
+    /// The user's enabled factors that the pool allows.
+    fn usable_factors(pool: &UserPool, user: &User) -> Vec<&'static str> {
         let allowed = PoolFactors::of(pool);
-        let mfa = UserMfa::of(user);
-        let mut factors: Vec<&str> = mfa
+        UserMfa::of(user)
             .enabled()
             .into_iter()
             .filter(|f| match *f {
@@ -292,7 +284,34 @@ impl Cognate {
                 SOFTWARE_TOKEN_MFA => allowed.totp,
                 _ => allowed.email,
             })
-            .collect();
+            .collect()
+    }
+
+    /// Whether a sign-in of this user would be asked for MFA (or MFA setup).
+    pub(crate) fn mfa_owed(&self, pool: &UserPool, user: &User) -> bool {
+        match pool.settings.mfa_configuration.as_deref().unwrap_or("OFF") {
+            "OFF" => false,
+            "ON" => true,
+            _ => !Self::usable_factors(pool, user).is_empty(),
+        }
+    }
+
+    /// After the first factor: the MFA challenge this user owes, if any.
+    pub(crate) async fn mfa_challenge(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+        meta: &CallMeta,
+        dev: &DeviceCtx,
+    ) -> CoreResult<Option<AuthOutcome>> {
+        let mode = pool.settings.mfa_configuration.as_deref().unwrap_or("OFF");
+        if mode == "OFF" {
+            return Ok(None);
+        }
+        let allowed = PoolFactors::of(pool);
+        let mfa = UserMfa::of(user);
+        let mut factors = Self::usable_factors(pool, user);
         if factors.is_empty() && mode == "ON" {
             // cognito-compat: with MFA required, a user without a factor gets SMS when
             // the pool has SMS MFA and the user a phone number, else must set one up.
@@ -301,13 +320,14 @@ impl Cognate {
             } else if allowed.email && user.attr("email").is_some() && !allowed.totp {
                 factors.push(EMAIL_OTP);
             } else if allowed.totp {
-                let state = self.new_state(
+                let mut state = self.new_state(
                     pool,
                     client,
                     user,
                     "MFA_SETUP",
                     client.auth_session_seconds() as f64,
                 );
+                dev.carry(&mut state);
                 let mut parameters = BTreeMap::new();
                 parameters.insert("USERNAME".into(), user.username.clone());
                 parameters.insert(
@@ -335,13 +355,14 @@ impl Cognate {
                 .find(|f| *f == p)
                 .unwrap_or(factors[0]),
             _ => {
-                let state = self.new_state(
+                let mut state = self.new_state(
                     pool,
                     client,
                     user,
                     "SELECT_MFA_TYPE",
                     client.auth_session_seconds() as f64,
                 );
+                dev.carry(&mut state);
                 let mut parameters = BTreeMap::new();
                 parameters.insert("USERNAME".into(), user.username.clone());
                 parameters.insert("MFAS_CAN_CHOOSE".into(), json!(factors).to_string());
@@ -353,7 +374,7 @@ impl Cognate {
             }
         };
         Ok(Some(
-            self.factor_challenge(pool, client, user, chosen, meta)
+            self.factor_challenge(pool, client, user, chosen, meta, dev)
                 .await?,
         ))
     }
@@ -366,6 +387,7 @@ impl Cognate {
         user: &User,
         factor: &str,
         meta: &CallMeta,
+        dev: &DeviceCtx,
     ) -> CoreResult<AuthOutcome> {
         let mut state = self.new_state(
             pool,
@@ -374,10 +396,25 @@ impl Cognate {
             factor,
             client.auth_session_seconds() as f64,
         );
+        dev.carry(&mut state);
+        self.factor_challenge_with(pool, user, state, meta).await
+    }
+
+    /// [`Cognate::factor_challenge`] for a prepared state (USER_AUTH marks its
+    /// passwordless codes as the first factor).
+    pub(crate) async fn factor_challenge_with(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        mut state: StepState,
+        meta: &CallMeta,
+    ) -> CoreResult<AuthOutcome> {
+        let factor = state.challenge.clone();
+        let factor = factor.as_str();
         let mut parameters = BTreeMap::new();
         parameters.insert("USERNAME".into(), user.username.clone());
-        if factor == SMS_MFA || factor == EMAIL_OTP {
-            let channel = if factor == SMS_MFA {
+        if factor == SMS_MFA || factor == EMAIL_OTP || factor == SMS_OTP {
+            let channel = if factor != EMAIL_OTP {
                 Channel::Sms
             } else {
                 Channel::Email

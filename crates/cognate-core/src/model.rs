@@ -637,3 +637,48 @@ pub struct AuthSession {
     pub previous_refresh_id: Option<String>,
     pub rotated_at: Option<Timestamp>,
 }
+
+/// A device a user signed in from, tracked when the pool has a
+/// `DeviceConfiguration`. Created (unconfirmed) by the sign-in that returned its
+/// key in `NewDeviceMetadata`; ConfirmDevice stores its SRP salt and verifier.
+#[derive(Clone, PartialEq)]
+pub struct Device {
+    pub pool_id: String,
+    /// `<region>_<uuid>`.
+    pub device_key: String,
+    pub username_key: String,
+    /// The `DeviceGroupKey` handed out with the key (the device SRP "pool name").
+    pub group_key: String,
+    pub confirmed: bool,
+    /// `remembered` or `not_remembered` once confirmed.
+    pub remembered_status: Option<String>,
+    pub name: Option<String>,
+    /// Device SRP salt and verifier from ConfirmDevice (hex, as [`PasswordRecord`]).
+    pub verifier: Option<PasswordRecord>,
+    pub last_ip: Option<String>,
+    /// The sealed DEVICE_SRP_AUTH session last issued for this device (clients
+    /// that answer without the Session continue from it).
+    pub pending_session: Option<String>,
+    pub created: Timestamp,
+    pub modified: Timestamp,
+    pub last_authenticated: Option<Timestamp>,
+}
+
+impl Device {
+    pub fn remembered(&self) -> bool {
+        self.confirmed && self.remembered_status.as_deref() == Some("remembered")
+    }
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device")
+            .field("pool_id", &self.pool_id)
+            .field("device_key", &self.device_key)
+            .field("username_key", &self.username_key)
+            .field("confirmed", &self.confirmed)
+            .field("remembered_status", &self.remembered_status)
+            .field("verifier", &self.verifier.as_ref().map(|_| "<redacted>"))
+            .finish_non_exhaustive()
+    }
+}

@@ -5,8 +5,8 @@
 use crate::iam::model::{Role, StoredCredentials};
 use crate::identity::model::{IdentityPoolRecord, IdentityRecord};
 use crate::model::{
-    AuthSession, ClientSettings, CodePurpose, Group, Message, StoredCode, StoredKey, Timestamp,
-    User, UserFilter, UserPool,
+    AuthSession, ClientSettings, CodePurpose, Device, Group, Message, StoredCode, StoredKey,
+    Timestamp, User, UserFilter, UserPool,
 };
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -213,6 +213,23 @@ pub trait UserStore: Send + Sync + 'static {
     async fn revoke_user_sessions(&self, pool_id: &str, username_key: &str) -> StoreResult<()>;
     /// Marks a single-use value as spent; false when it was spent already.
     async fn consume_nonce(&self, nonce: &str, expires_at: Timestamp) -> StoreResult<bool>;
+
+    /// Records a device handed out by a sign-in; `Conflict` if the key exists.
+    /// Also forgets the user's devices that were never confirmed and are older
+    /// than `stale_before`.
+    async fn create_device(&self, device: &Device, stale_before: Timestamp) -> StoreResult<()>;
+    async fn get_device(&self, pool_id: &str, device_key: &str) -> StoreResult<Option<Device>>;
+    /// Replaces the row; false when it does not exist.
+    async fn update_device(&self, device: &Device) -> StoreResult<bool>;
+    async fn delete_device(&self, pool_id: &str, device_key: &str) -> StoreResult<bool>;
+    /// A user's confirmed devices ordered by key, after `after`.
+    async fn list_devices(
+        &self,
+        pool_id: &str,
+        username_key: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<Device>>;
 
     async fn outbox_put(&self, message: &Message) -> StoreResult<()>;
     /// Newest first; all pools when `pool_id` is None.

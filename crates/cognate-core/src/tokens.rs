@@ -43,6 +43,9 @@ pub struct Tokens {
     pub access_token: String,
     pub refresh_token: Option<String>,
     pub expires_in: i64,
+    /// `NewDeviceMetadata` (DeviceKey, DeviceGroupKey) when the sign-in handed
+    /// out a new device.
+    pub new_device: Option<(String, String)>,
 }
 
 /// The sealed contents of a refresh token.
@@ -96,6 +99,7 @@ impl Cognate {
         refresh_id: Option<&str>,
         source: &str,
         meta: &crate::triggers::CallMeta,
+        device_key: Option<&str>,
     ) -> CoreResult<Tokens> {
         let now = self.now().unix_timestamp();
         let (origin_jti, auth_time) = match origin {
@@ -168,6 +172,9 @@ impl Cognate {
         access.insert("iat".into(), json!(now));
         access.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
         access.insert("username".into(), json!(user.username));
+        if let Some(d) = device_key {
+            access.insert("device_key".into(), json!(d));
+        }
 
         self.pre_token_generation(pool, user, &groups, source, meta, &mut id, &mut access)
             .await?;
@@ -212,7 +219,7 @@ impl Cognate {
                 origin_jti: origin_jti.clone(),
                 auth_time,
                 exp,
-                device_key: None,
+                device_key: device_key.map(str::to_string),
                 rid: Some(rid.to_string()),
             };
             let plain = serde_json::to_vec(&claims).map_err(CoreError::internal)?;
@@ -225,6 +232,7 @@ impl Cognate {
             access_token,
             refresh_token,
             expires_in: client.access_token_seconds(),
+            new_device: None,
         })
     }
 
@@ -439,7 +447,8 @@ impl Cognate {
         Ok((claims, user, session))
     }
 
-    /// REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken. Without rotation the
+    /// REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken (the caller checks the
+    /// device with `check_refresh_device` first). Without rotation the
     /// refresh token stays as it is and none is returned; with rotation each use
     /// returns a new one, and the old one keeps working only for the client's
     /// RetryGracePeriodSeconds.
@@ -459,9 +468,10 @@ impl Cognate {
             .filter(|r| r.get("Feature").and_then(Value::as_str) == Some("ENABLED"));
         let origin = Some((claims.origin_jti.as_str(), claims.auth_time));
         let source = "TokenGeneration_RefreshTokens";
+        let device = claims.device_key.as_deref();
         let Some(rotation) = rotation else {
             return self
-                .issue_tokens(pool, client, user, origin, None, source, meta)
+                .issue_tokens(pool, client, user, origin, None, source, meta, device)
                 .await;
         };
         let grace = rotation
@@ -486,7 +496,16 @@ impl Cognate {
                 return Err(reused());
             }
             return self
-                .issue_tokens(pool, client, user, origin, Some(&next), source, meta)
+                .issue_tokens(
+                    pool,
+                    client,
+                    user,
+                    origin,
+                    Some(&next),
+                    source,
+                    meta,
+                    device,
+                )
                 .await;
         }
         let within_grace = session.previous_refresh_id.as_deref() == Some(rid)
@@ -494,8 +513,17 @@ impl Cognate {
         match (within_grace, session.refresh_id.as_deref()) {
             // A retry inside the grace period gets the current token again.
             (true, Some(current)) => {
-                self.issue_tokens(pool, client, user, origin, Some(current), source, meta)
-                    .await
+                self.issue_tokens(
+                    pool,
+                    client,
+                    user,
+                    origin,
+                    Some(current),
+                    source,
+                    meta,
+                    device,
+                )
+                .await
             }
             _ => Err(reused()),
         }

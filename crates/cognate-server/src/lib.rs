@@ -237,15 +237,19 @@ pub async fn start_with_clock(
     let app = cognate_api::router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                tokio::select! {
-                    _ = rx => {},
-                    _ = shutdown_signal() => {},
-                }
-                tracing::info!("shutting down: finishing in-flight requests");
-            })
-            .await
+        // Connection info gives handlers the peer address (a device's last_ip_used).
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            tokio::select! {
+                _ = rx => {},
+                _ = shutdown_signal() => {},
+            }
+            tracing::info!("shutting down: finishing in-flight requests");
+        })
+        .await
     });
     tracing::info!(%addr, "listening");
     Ok(RunningServer {

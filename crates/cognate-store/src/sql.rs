@@ -3,8 +3,8 @@
 use crate::map_err;
 use async_trait::async_trait;
 use cognate_core::model::{
-    AuthSession, Channel, CodePurpose, Group, KeyPurpose, Message, PasswordRecord, SearchAttribute,
-    StoredCode, StoredKey, User, UserFilter, UserPool, UserState,
+    AuthSession, Channel, CodePurpose, Device, Group, KeyPurpose, Message, PasswordRecord,
+    SearchAttribute, StoredCode, StoredKey, User, UserFilter, UserPool, UserState,
 };
 use cognate_core::ports::{Store, StoreError, StoreResult, StoredClient, UserStore};
 use serde::{Deserialize, Serialize};
@@ -32,6 +32,13 @@ macro_rules! select_users {
 macro_rules! select_clients {
     ($rest:literal) => {
         concat!("SELECT client_id, pool_id, doc, sealed_secret, created_at, updated_at FROM user_pool_clients ", $rest)
+    };
+}
+
+/// `SELECT <device columns> FROM devices <rest>` as one static string.
+macro_rules! select_devices {
+    ($rest:literal) => {
+        concat!("SELECT pool_id, device_key, username_key, group_key, confirmed, remembered_status, name, salt, verifier, last_ip, pending_session, created_at, updated_at, last_auth_at FROM devices ", $rest)
     };
 }
 
@@ -131,6 +138,26 @@ macro_rules! sql_store {
                     state: doc.state,
                     created: row.try_get("created_at").map_err(map_err)?,
                     modified: row.try_get("updated_at").map_err(map_err)?,
+                })
+            }
+
+            fn device_from_row(row: &$row) -> StoreResult<Device> {
+                let salt: Option<String> = row.try_get("salt").map_err(map_err)?;
+                let verifier: Option<String> = row.try_get("verifier").map_err(map_err)?;
+                Ok(Device {
+                    pool_id: row.try_get("pool_id").map_err(map_err)?,
+                    device_key: row.try_get("device_key").map_err(map_err)?,
+                    username_key: row.try_get("username_key").map_err(map_err)?,
+                    group_key: row.try_get("group_key").map_err(map_err)?,
+                    confirmed: row.try_get::<i64, _>("confirmed").map_err(map_err)? != 0,
+                    remembered_status: row.try_get("remembered_status").map_err(map_err)?,
+                    name: row.try_get("name").map_err(map_err)?,
+                    verifier: salt.zip(verifier).map(|(salt, verifier)| PasswordRecord { salt, verifier }),
+                    last_ip: row.try_get("last_ip").map_err(map_err)?,
+                    pending_session: row.try_get("pending_session").map_err(map_err)?,
+                    created: row.try_get("created_at").map_err(map_err)?,
+                    modified: row.try_get("updated_at").map_err(map_err)?,
+                    last_authenticated: row.try_get("last_auth_at").map_err(map_err)?,
                 })
             }
 
@@ -258,6 +285,7 @@ macro_rules! sql_store {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
                 for statement in [
                     "DELETE FROM auth_sessions WHERE pool_id = $1 AND username_key = $2",
+                    "DELETE FROM devices WHERE pool_id = $1 AND username_key = $2",
                     "DELETE FROM user_codes WHERE pool_id = $1 AND username_key = $2",
                     "DELETE FROM group_members WHERE pool_id = $1 AND username_key = $2",
                 ] {
@@ -612,6 +640,95 @@ macro_rules! sql_store {
                 Ok(r.rows_affected() == 1)
             }
 
+            async fn create_device(&self, d: &Device, stale_before: f64) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                sqlx::query("DELETE FROM devices WHERE pool_id = $1 AND username_key = $2 AND confirmed = 0 AND created_at < $3")
+                    .bind(&d.pool_id)
+                    .bind(&d.username_key)
+                    .bind(stale_before)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                sqlx::query(
+                    "INSERT INTO devices (pool_id, device_key, username_key, group_key, confirmed, remembered_status, name, salt, verifier, last_ip, pending_session, created_at, updated_at, last_auth_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                )
+                .bind(&d.pool_id)
+                .bind(&d.device_key)
+                .bind(&d.username_key)
+                .bind(&d.group_key)
+                .bind(i64::from(d.confirmed))
+                .bind(&d.remembered_status)
+                .bind(&d.name)
+                .bind(d.verifier.as_ref().map(|v| v.salt.clone()))
+                .bind(d.verifier.as_ref().map(|v| v.verifier.clone()))
+                .bind(&d.last_ip)
+                .bind(&d.pending_session)
+                .bind(d.created)
+                .bind(d.modified)
+                .bind(d.last_authenticated)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)
+            }
+
+            async fn get_device(&self, pool_id: &str, device_key: &str) -> StoreResult<Option<Device>> {
+                let row = sqlx::query(select_devices!("WHERE pool_id = $1 AND device_key = $2"))
+                    .bind(pool_id)
+                    .bind(device_key)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(Self::device_from_row).transpose()
+            }
+
+            async fn update_device(&self, d: &Device) -> StoreResult<bool> {
+                let r = sqlx::query(
+                    "UPDATE devices SET confirmed = $3, remembered_status = $4, name = $5, salt = $6, verifier = $7, last_ip = $8, updated_at = $9, last_auth_at = $10, pending_session = $11 \
+                     WHERE pool_id = $1 AND device_key = $2",
+                )
+                .bind(&d.pool_id)
+                .bind(&d.device_key)
+                .bind(i64::from(d.confirmed))
+                .bind(&d.remembered_status)
+                .bind(&d.name)
+                .bind(d.verifier.as_ref().map(|v| v.salt.clone()))
+                .bind(d.verifier.as_ref().map(|v| v.verifier.clone()))
+                .bind(&d.last_ip)
+                .bind(d.modified)
+                .bind(d.last_authenticated)
+                .bind(&d.pending_session)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn delete_device(&self, pool_id: &str, device_key: &str) -> StoreResult<bool> {
+                let r = sqlx::query("DELETE FROM devices WHERE pool_id = $1 AND device_key = $2")
+                    .bind(pool_id)
+                    .bind(device_key)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn list_devices(&self, pool_id: &str, username_key: &str, after: Option<&str>, limit: usize) -> StoreResult<Vec<Device>> {
+                let rows = sqlx::query(select_devices!(
+                    "WHERE pool_id = $1 AND username_key = $2 AND confirmed = 1 AND device_key > $3 ORDER BY device_key LIMIT $4"
+                ))
+                .bind(pool_id)
+                .bind(username_key)
+                .bind(after.unwrap_or(""))
+                .bind(limit as i64)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                rows.iter().map(Self::device_from_row).collect()
+            }
+
             async fn outbox_put(&self, m: &Message) -> StoreResult<()> {
                 sqlx::query("INSERT INTO outbox (id, pool_id, username, channel, destination, subject, body, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
                     .bind(&m.id)
@@ -737,6 +854,7 @@ macro_rules! sql_store {
                 for statement in [
                     "DELETE FROM pool_keys WHERE pool_id = $1",
                     "DELETE FROM auth_sessions WHERE pool_id = $1",
+                    "DELETE FROM devices WHERE pool_id = $1",
                     "DELETE FROM user_pool_clients WHERE pool_id = $1",
                     "DELETE FROM user_codes WHERE pool_id = $1",
                     "DELETE FROM group_members WHERE pool_id = $1",

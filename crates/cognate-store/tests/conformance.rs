@@ -8,8 +8,9 @@
 use cognate_core::iam::model::{CredentialGrant, Role, StoredCredentials};
 use cognate_core::identity::model::{IdentityPool, IdentityPoolRecord, IdentityRecord, LoginLink};
 use cognate_core::model::{
-    ClientSettings, KeyPurpose, PasswordPolicy, Policies, PoolSettings, SchemaAttribute, StoredKey,
-    TokenValidityUnits, UserPool, UsernameConfiguration,
+    AliasKeys, ClientSettings, Device, KeyPurpose, PasswordPolicy, PasswordRecord, Policies,
+    PoolSettings, SchemaAttribute, StoredKey, TokenValidityUnits, User, UserPool, UserState,
+    UsernameConfiguration,
 };
 use cognate_core::ports::{Store, StoreError, StoredClient};
 use std::collections::BTreeMap;
@@ -546,6 +547,153 @@ async fn client_list_orders_and_pages(store: &dyn Store) {
 }
 
 // ---------------------------------------------------------------------------
+// Devices
+// ---------------------------------------------------------------------------
+
+fn device(pool_id: &str, key: &str, user: &str, created: f64) -> Device {
+    Device {
+        pool_id: pool_id.to_string(),
+        device_key: key.to_string(),
+        username_key: user.to_string(),
+        group_key: "-grp".to_string(),
+        confirmed: false,
+        remembered_status: None,
+        name: None,
+        verifier: None,
+        last_ip: Some("192.0.2.1".into()),
+        pending_session: None,
+        created,
+        modified: created,
+        last_authenticated: Some(created),
+    }
+}
+
+fn user(pool_id: &str, name: &str) -> User {
+    User {
+        pool_id: pool_id.to_string(),
+        username: name.to_string(),
+        username_key: name.to_string(),
+        sub: uuid::Uuid::new_v4().to_string(),
+        status: "CONFIRMED".into(),
+        enabled: true,
+        attributes: BTreeMap::new(),
+        aliases: AliasKeys::default(),
+        password: None,
+        state: UserState::default(),
+        created: 1_700_000_000.0,
+        modified: 1_700_000_000.0,
+    }
+}
+
+fn device_keys(d: &[Device]) -> Vec<&str> {
+    d.iter().map(|d| d.device_key.as_str()).collect()
+}
+
+async fn device_lifecycle(store: &dyn Store) {
+    let p = pool("us-east-1_DEVICES01", "devices");
+    store.create_pool(&p, &keys(&p.id)).await.unwrap();
+    let id = p.id.as_str();
+    let now = 1_700_000_100.0;
+    let mut a = device(id, "us-east-1_a", "alice", now);
+    store.create_device(&a, now - 86_400.0).await.unwrap();
+    assert!(matches!(
+        store.create_device(&a, now - 86_400.0).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        store.get_device(id, "us-east-1_a").await.unwrap(),
+        Some(a.clone())
+    );
+    assert_eq!(store.get_device(id, "us-east-1_none").await.unwrap(), None);
+    // Unconfirmed devices are not listed.
+    assert!(
+        store
+            .list_devices(id, "alice", None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    a.confirmed = true;
+    a.remembered_status = Some("remembered".into());
+    a.name = Some("laptop".into());
+    a.verifier = Some(PasswordRecord {
+        salt: "c0ffee".into(),
+        verifier: "abcdef".into(),
+    });
+    a.pending_session = Some("sealed".into());
+    a.modified = now + 1.0;
+    a.last_authenticated = Some(now + 2.0);
+    assert!(store.update_device(&a).await.unwrap());
+    assert_eq!(
+        store.get_device(id, "us-east-1_a").await.unwrap(),
+        Some(a.clone())
+    );
+    assert!(
+        !store
+            .update_device(&device(id, "us-east-1_none", "alice", now))
+            .await
+            .unwrap()
+    );
+
+    // Confirmed devices of one user, in key order, paged.
+    for (k, u) in [
+        ("us-east-1_c", "alice"),
+        ("us-east-1_b", "alice"),
+        ("us-east-1_x", "bob"),
+    ] {
+        let mut d = device(id, k, u, now);
+        store.create_device(&d, now - 86_400.0).await.unwrap();
+        d.confirmed = true;
+        store.update_device(&d).await.unwrap();
+    }
+    let all = store.list_devices(id, "alice", None, 10).await.unwrap();
+    assert_eq!(
+        device_keys(&all),
+        vec!["us-east-1_a", "us-east-1_b", "us-east-1_c"]
+    );
+    let page = store
+        .list_devices(id, "alice", Some("us-east-1_a"), 1)
+        .await
+        .unwrap();
+    assert_eq!(device_keys(&page), vec!["us-east-1_b"]);
+
+    // A new device forgets the user's stale unconfirmed ones, and only those.
+    store
+        .create_device(&device(id, "us-east-1_old", "alice", now - 90_000.0), 0.0)
+        .await
+        .unwrap();
+    store
+        .create_device(&device(id, "us-east-1_bob_old", "bob", now - 90_000.0), 0.0)
+        .await
+        .unwrap();
+    store
+        .create_device(&device(id, "us-east-1_new", "alice", now), now - 86_400.0)
+        .await
+        .unwrap();
+    assert_eq!(store.get_device(id, "us-east-1_old").await.unwrap(), None);
+    assert!(
+        store
+            .get_device(id, "us-east-1_bob_old")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(store.get_device(id, "us-east-1_a").await.unwrap().is_some());
+
+    assert!(store.delete_device(id, "us-east-1_b").await.unwrap());
+    assert!(!store.delete_device(id, "us-east-1_b").await.unwrap());
+
+    // Deleting a user forgets its devices; deleting the pool forgets the rest.
+    store.create_user(&user(id, "alice")).await.unwrap();
+    assert!(store.delete_user(id, "alice").await.unwrap());
+    assert_eq!(store.get_device(id, "us-east-1_a").await.unwrap(), None);
+    assert!(store.get_device(id, "us-east-1_x").await.unwrap().is_some());
+    assert!(store.delete_pool(id).await.unwrap());
+    assert_eq!(store.get_device(id, "us-east-1_x").await.unwrap(), None);
+}
+
+// ---------------------------------------------------------------------------
 // Backends
 // ---------------------------------------------------------------------------
 
@@ -899,6 +1047,7 @@ conformance!(
     identity_pool_round_trip,
     identity_logins_are_unique_per_pool,
     roles_and_credentials,
+    device_lifecycle,
 );
 
 // Migrations are applied at every open; a second open of the same database must

@@ -35,6 +35,7 @@ mod auth;
 mod bootstrap;
 mod clients;
 mod clock;
+mod devices;
 mod groups;
 mod identity;
 mod list_users;
@@ -49,6 +50,7 @@ mod sigv4;
 mod srp;
 mod tokens;
 mod triggers;
+mod user_auth;
 mod user_ops;
 mod users;
 

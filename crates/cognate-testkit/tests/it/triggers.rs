@@ -776,6 +776,85 @@ each_backend!(
 
 // ---- Sign-in: Pre/PostAuthentication and PreTokenGeneration ----
 
+each_backend!(device_sign_in_token_source, |backend: Backend| async move {
+    use crate::devices::{ClientDevice, DEVICE_PASSWORD, sign_in_with};
+    let hook = Hook::start().await;
+    let keys = ["PostAuthentication", "PreTokenGeneration"];
+    let Some(ts) = start_server(backend, &hook, &keys, &[]).await else {
+        return;
+    };
+    let c = ts.idp();
+    let pool = c
+        .create_user_pool()
+        .pool_name("device-triggers")
+        .lambda_config(lambda_config(&keys))
+        .device_configuration(
+            DeviceConfigurationType::builder()
+                .challenge_required_on_new_device(true)
+                .device_only_remembered_on_user_prompt(false)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .user_pool()
+        .and_then(|p| p.id())
+        .unwrap()
+        .to_string();
+    let client = signin_client(&c, &pool).await;
+    confirmed_user(&c, &pool, "alice", &[]).await;
+
+    // A new device: PostAuthentication says so.
+    let out = sign_in_with(&c, &client, None).await;
+    let result = out.authentication_result().unwrap();
+    let device = ClientDevice::of(result);
+    let events = hook.take();
+    assert_eq!(
+        sources(&events),
+        [
+            "PostAuthentication_Authentication",
+            "TokenGeneration_Authentication"
+        ]
+    );
+    assert_eq!(events[0]["request"]["newDeviceUsed"], json!(true));
+    assert!(!device.confirm(&c, result.access_token().unwrap()).await);
+
+    // Device authentication: the tokens come from TokenGeneration_AuthenticateDevice.
+    hook.on(
+        "TokenGeneration_AuthenticateDevice",
+        Reply::Respond(
+            json!({"claimsOverrideDetails": {"claimsToAddOrOverride": {"via": "device"}}}),
+        ),
+    );
+    let out = sign_in_with(&c, &client, Some(&device.key)).await;
+    assert_eq!(
+        out.challenge_name(),
+        Some(&ChallengeNameType::DeviceSrpAuth)
+    );
+    let done = device
+        .device_srp(&c, &client, out.session(), DEVICE_PASSWORD)
+        .await
+        .unwrap();
+    let tokens = Tokens::of(done.authentication_result());
+    assert_eq!(claims(&tokens.id)["via"], "device");
+    let events = hook.take();
+    assert_eq!(
+        sources(&events),
+        [
+            "PostAuthentication_Authentication",
+            "TokenGeneration_AuthenticateDevice"
+        ]
+    );
+    assert_eq!(events[0]["request"]["newDeviceUsed"], json!(false));
+    envelope(
+        &events[1],
+        "TokenGeneration_AuthenticateDevice",
+        &pool,
+        "alice",
+        Some(&client),
+    );
+});
+
 each_backend!(password_sign_in_chain, |backend: Backend| async move {
     let hook = Hook::start().await;
     let keys = [
