@@ -122,6 +122,20 @@ pub async fn authorize(State(state): State<AppState>, body: Bytes) -> Response {
             }))
             .into_response()
         }
-        Err(e) => error_response(&e, &request_id),
+        Err(e) => {
+            let mut response = error_response(&e, &request_id);
+            // Credentials that do not check out are a 403 here, whatever STS answers.
+            if matches!(
+                e.kind,
+                ErrorKind::InvalidSignature
+                    | ErrorKind::IncompleteSignature
+                    | ErrorKind::MissingAuthenticationToken
+                    | ErrorKind::InvalidClientTokenId
+                    | ErrorKind::ExpiredCredentials
+            ) {
+                *response.status_mut() = axum::http::StatusCode::FORBIDDEN;
+            }
+            response
+        }
     }
 }

@@ -168,6 +168,7 @@ fn query_code(kind: ErrorKind) -> &'static str {
         ErrorKind::UnknownOperation => "InvalidAction",
         ErrorKind::Internal => "ServiceFailure",
         ErrorKind::ExpiredToken => "ExpiredTokenException",
+        ErrorKind::ExpiredCredentials => "ExpiredToken",
         other => other.wire_name(),
     }
 }

@@ -63,6 +63,8 @@ pub enum ErrorKind {
     // STS (awsQuery) errors.
     InvalidIdentityToken,
     ExpiredToken,
+    /// Temporary credentials past their expiry (AWS's `ExpiredToken`).
+    ExpiredCredentials,
     IdpCommunication,
     IdpRejectedClaim,
     PackedPolicyTooLarge,
@@ -129,6 +131,7 @@ impl ErrorKind {
             DeleteConflict => "DeleteConflict",
             InvalidIdentityToken => "InvalidIdentityToken",
             ExpiredToken => "ExpiredTokenException",
+            ExpiredCredentials => "ExpiredToken",
             IdpCommunication => "IDPCommunicationError",
             IdpRejectedClaim => "IDPRejectedClaim",
             PackedPolicyTooLarge => "PackedPolicyTooLarge",

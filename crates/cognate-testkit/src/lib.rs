@@ -163,6 +163,15 @@ impl TestServer {
 
     /// A server whose clock the test moves ([`FakeClock::advance`]).
     pub async fn start_with_clock(backend: Backend, clock: FakeClock) -> Option<TestServer> {
+        Self::start_with_clock_and(backend, clock, |_| {}).await
+    }
+
+    /// [`TestServer::start_with_clock`] with the configuration edited first.
+    pub async fn start_with_clock_and(
+        backend: Backend,
+        clock: FakeClock,
+        edit: impl FnOnce(&mut Config),
+    ) -> Option<TestServer> {
         let storage = match Storage::new(backend).await {
             Ok(Some(s)) => s,
             Ok(None) => {
@@ -176,6 +185,7 @@ impl TestServer {
         let mut config = storage.config();
         config.admin_access_key_id = Some(ACCESS_KEY_ID.into());
         config.admin_secret_access_key = Some(SECRET_ACCESS_KEY.into());
+        edit(&mut config);
         let server = cognate_server::start_with_clock(config, std::sync::Arc::new(clock))
             .await
             .unwrap_or_else(|e| panic!("server did not start: {e:#}"));

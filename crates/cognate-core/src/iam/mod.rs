@@ -56,6 +56,20 @@ impl Cognate {
     }
 
     pub async fn create_role(&self, input: CreateRoleInput) -> CoreResult<Role> {
+        let name_ok = (1..=64).contains(&input.role_name.chars().count())
+            && input
+                .role_name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+        if !name_ok {
+            return Err(CoreError::new(
+                ErrorKind::Validation,
+                format!(
+                    "1 validation error detected: Value '{}' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                    input.role_name
+                ),
+            ));
+        }
         let path = input.path.unwrap_or_else(|| "/".to_string());
         if !valid_path(&path) {
             return Err(CoreError::new(

@@ -92,7 +92,7 @@ pub struct AuthorizeOutcome {
 }
 
 /// The claims of a JWT before its signature is checked (to pick the verifier).
-fn unverified_claims(token: &str) -> Option<Value> {
+pub(crate) fn unverified_claims(token: &str) -> Option<Value> {
     use base64::Engine;
     let payload = token.split('.').nth(1)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -464,7 +464,7 @@ impl Cognate {
         }
         if timestamp(self.now()) >= stored.expires_at {
             return Err(CoreError::new(
-                ErrorKind::ExpiredToken,
+                ErrorKind::ExpiredCredentials,
                 "The security token included in the request is expired",
             ));
         }

@@ -372,7 +372,20 @@ impl Cognate {
     ) -> CoreResult<IdentityCredentials> {
         let (pool, identity, valid) = self.authorise_identity(identity_id, logins).await?;
         let authenticated = identity.authenticated();
-        let role_arn = choose_role(&pool, &valid, authenticated, custom_role_arn)?;
+        // Role mappings of user pools may name the provider in either spelling.
+        let mut mapped = pool.clone();
+        mapped.role_mappings = pool
+            .role_mappings
+            .iter()
+            .map(|(k, v)| {
+                let key = match self.user_pool_mapping(&pool, k) {
+                    Some((p, c)) => format!("userpool:{p}:{c}"),
+                    None => k.clone(),
+                };
+                (key, v.clone())
+            })
+            .collect();
+        let role_arn = choose_role(&mapped, &valid, authenticated, custom_role_arn)?;
         let amr = Self::amr_for(
             &identity,
             &valid,

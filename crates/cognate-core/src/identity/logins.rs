@@ -122,6 +122,15 @@ impl Cognate {
         if configured.is_empty() {
             return Err(unsupported_provider());
         }
+        // The issuer first: a token of another pool (or server) under this key.
+        let unverified = crate::iam::sts::unverified_claims(token).ok_or_else(|| {
+            denied("Invalid login token. Not a valid OpenId Connect identity token.")
+        })?;
+        if claim_str(&unverified, "iss") != Some(self.issuer(user_pool_id).as_str()) {
+            return Err(denied(
+                "Invalid login token. Issuer doesn't match providerName",
+            ));
+        }
         let keys = match self.pool_keys(user_pool_id).await {
             Ok(k) => k,
             Err(_) => return Err(denied("Invalid login token. Couldn't verify signed token.")),
@@ -145,7 +154,8 @@ impl Cognate {
             .iter()
             .find(|p| p.client_id.as_deref() == Some(aud.as_str()))
         else {
-            return Err(denied("Invalid login token. Incorrect token audience."));
+            // cognito-compat: a client the pool does not list is "not a supported provider".
+            return Err(unsupported_provider());
         };
         if provider.server_side_token_check == Some(true) {
             self.server_side_token_check(user_pool_id, &claims).await?;

@@ -191,13 +191,20 @@ impl Cognate {
         let pool_id = input.identity_pool_id.clone().unwrap_or_default();
         let mut record = self.require_identity_pool(&pool_id).await?;
         self.check_pool_input(&input)?;
-        if let Some(existing) = &record.pool.developer_provider_name
-            && input.developer_provider_name.as_deref() != Some(existing.as_str())
-        {
-            return Err(CoreError::invalid_parameter(
-                "Cannot update DeveloperProviderName once it is set.",
-            ));
-        }
+        // cognito-compat: an update that leaves DeveloperProviderName out keeps
+        // it; one that names another is refused.
+        let developer_provider_name = match (
+            &record.pool.developer_provider_name,
+            input.developer_provider_name.clone(),
+        ) {
+            (Some(existing), Some(given)) if *existing != given => {
+                return Err(CoreError::invalid_parameter(
+                    "Cannot update DeveloperProviderName once it is set.",
+                ));
+            }
+            (Some(existing), _) => Some(existing.clone()),
+            (None, given) => given,
+        };
         let tags = input
             .identity_pool_tags
             .unwrap_or_else(|| record.pool.identity_pool_tags.clone());
@@ -207,7 +214,7 @@ impl Cognate {
             allow_unauthenticated_identities: input.allow_unauthenticated_identities,
             allow_classic_flow: Some(input.allow_classic_flow.unwrap_or(false)),
             supported_login_providers: input.supported_login_providers,
-            developer_provider_name: input.developer_provider_name,
+            developer_provider_name,
             open_id_connect_provider_arns: input.open_id_connect_provider_arns,
             cognito_identity_providers: input.cognito_identity_providers,
             saml_provider_arns: input.saml_provider_arns,
@@ -270,6 +277,11 @@ impl Cognate {
             }
         }
         for (provider, mapping) in &role_mappings {
+            if !self.is_configured_mapping_key(&record, provider) {
+                return Err(CoreError::invalid_parameter(format!(
+                    "{provider} is not a valid RoleMapping ProviderName or is not a configured provider."
+                )));
+            }
             roles::check_mapping(provider, mapping)?;
         }
         record.roles = roles;
@@ -339,6 +351,45 @@ impl Cognate {
             .await?
             .pool
             .identity_pool_tags)
+    }
+
+    /// Whether a RoleMappings key names one of the pool's providers: a user
+    /// pool provider as `<provider>:<clientId>` (either spelling of the
+    /// provider), or an external provider's key.
+    fn is_configured_mapping_key(&self, record: &IdentityPoolRecord, key: &str) -> bool {
+        let pool = &record.pool;
+        if pool.supported_login_providers.contains_key(key)
+            || pool
+                .open_id_connect_provider_arns
+                .iter()
+                .any(|arn| arn.split_once(":oidc-provider/").map(|(_, k)| k) == Some(key))
+        {
+            return true;
+        }
+        self.user_pool_mapping(record, key).is_some()
+    }
+
+    /// The configured user-pool provider (pool id, client id) a RoleMappings key names.
+    pub(crate) fn user_pool_mapping(
+        &self,
+        record: &IdentityPoolRecord,
+        key: &str,
+    ) -> Option<(String, String)> {
+        let (provider, client) = key.rsplit_once(':')?;
+        let pool_id = self.user_pool_of_provider(provider)?;
+        record
+            .pool
+            .cognito_identity_providers
+            .iter()
+            .any(|p| {
+                p.client_id.as_deref() == Some(client)
+                    && p.provider_name
+                        .as_deref()
+                        .and_then(|n| self.user_pool_of_provider(n))
+                        .as_deref()
+                        == Some(pool_id.as_str())
+            })
+            .then(|| (pool_id, client.to_string()))
     }
 
     /// The user pool a `Logins` key / provider name denotes: either

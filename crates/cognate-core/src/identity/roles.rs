@@ -51,7 +51,11 @@ fn ambiguous_denied() -> CoreError {
 /// The keys a login's role mapping may be stored under.
 fn mapping_keys(login: &ValidLogin) -> Vec<String> {
     match &login.kind {
-        LoginKind::UserPool { client_id, .. } => vec![format!("{}:{client_id}", login.provider)],
+        LoginKind::UserPool { pool_id, client_id } => vec![
+            // The spelling-independent key the caller may have normalised mappings to.
+            format!("userpool:{pool_id}:{client_id}"),
+            format!("{}:{client_id}", login.provider),
+        ],
         _ => vec![login.provider.clone()],
     }
 }

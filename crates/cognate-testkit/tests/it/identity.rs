@@ -205,6 +205,12 @@ both!(pool_crud_roles_and_tags, |ts: TestServer| async move {
         .identity_pool_id(&id)
         .identity_pool_name("renamed")
         .allow_unauthenticated_identities(true)
+        .cognito_identity_providers(
+            ci::types::CognitoIdentityProvider::builder()
+                .provider_name("cognito-idp.us-east-1.amazonaws.com/us-east-1_X")
+                .client_id("client")
+                .build(),
+        )
         .send()
         .await
         .expect("update");
@@ -265,6 +271,24 @@ both!(pool_crud_roles_and_tags, |ts: TestServer| async move {
         m.rules_configuration().expect("rules").rules()[0].role_arn(),
         ADMIN_ROLE
     );
+    // A mapping for a provider the pool does not have is refused.
+    let msg = expect_code(
+        c.set_identity_pool_roles()
+            .identity_pool_id(&id)
+            .roles("authenticated", AUTH_ROLE)
+            .role_mappings(
+                "cognito-idp.us-east-1.amazonaws.com/us-east-1_Y:client",
+                ci::types::RoleMapping::builder()
+                    .r#type(ci::types::RoleMappingType::Token)
+                    .ambiguous_role_resolution(ci::types::AmbiguousRoleResolutionType::Deny)
+                    .build()
+                    .expect("mapping"),
+            )
+            .send()
+            .await,
+        "InvalidParameterException",
+    );
+    assert!(msg.contains("is not a configured provider"), "{msg}");
     expect_code(
         c.set_identity_pool_roles()
             .identity_pool_id(&id)
@@ -537,7 +561,11 @@ cognate_testkit::both_with!(
                 .await,
             "NotAuthorizedException",
         );
-        assert_eq!(msg, "Invalid login token. Incorrect token audience.");
+        // cognito-compat: a client the identity pool does not list is an unsupported provider.
+        assert_eq!(
+            msg,
+            "Token is not from a supported provider of this identity pool."
+        );
         // A provider the pool does not name.
         let msg = expect_code(
             c.get_id()
@@ -1010,3 +1038,93 @@ cognate_testkit::both_with!(
         assert_eq!(code_, "InvalidIdentityToken", "{msg}");
     }
 );
+
+/// Expired logins and credentials, with a clock the test moves. Only unsigned
+/// calls after the clock moves (admin calls are checked against the server clock).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_login_tokens_and_credentials() {
+    for backend in [
+        cognate_testkit::Backend::Sqlite,
+        cognate_testkit::Backend::Postgres,
+    ] {
+        let clock = cognate_testkit::FakeClock::new();
+        let Some(ts) = TestServer::start_with_clock_and(backend, clock.clone(), roles).await else {
+            continue;
+        };
+        let c = identity_client(&ts);
+        let (_pool, client, key, id_token) = user_pool_login(&ts, &[]).await;
+        let ip = identity_pool(&c, true, &[(&key, &client)], None).await;
+        let guest = c
+            .get_id()
+            .identity_pool_id(&ip)
+            .send()
+            .await
+            .unwrap()
+            .identity_id()
+            .unwrap()
+            .to_string();
+        let open_id = c
+            .get_open_id_token()
+            .identity_id(&guest)
+            .send()
+            .await
+            .unwrap()
+            .token()
+            .unwrap()
+            .to_string();
+        let g = c
+            .get_credentials_for_identity()
+            .identity_id(&guest)
+            .send()
+            .await
+            .expect("guest credentials");
+        let gc = g.credentials().unwrap();
+        let guest_creds = (
+            gc.access_key_id().unwrap().to_string(),
+            gc.secret_key().unwrap().to_string(),
+            gc.session_token().unwrap().to_string(),
+        );
+        caller_arn(&ts, &guest_creds.0, &guest_creds.1, &guest_creds.2).await;
+        let id = c
+            .get_id()
+            .identity_pool_id(&ip)
+            .logins(&key, &id_token)
+            .send()
+            .await
+            .expect("fresh token");
+        let id = id.identity_id().unwrap().to_string();
+        // The ID token lives an hour.
+        clock.advance(std::time::Duration::from_secs(3601));
+        let msg = expect_code(
+            c.get_credentials_for_identity()
+                .identity_id(&id)
+                .logins(&key, &id_token)
+                .send()
+                .await,
+            "NotAuthorizedException",
+        );
+        assert!(
+            msg.starts_with("Invalid login token. Token expired: "),
+            "{msg}"
+        );
+        // The identity token lived ten minutes: STS refuses it.
+        let s = sts_client(&ts, "unused", "unused", None);
+        let (code_, _) = fails(
+            s.assume_role_with_web_identity()
+                .role_arn(GUEST_ROLE)
+                .role_session_name("late")
+                .web_identity_token(&open_id)
+                .send()
+                .await,
+        );
+        assert_eq!(code_, "ExpiredTokenException");
+        // Credentials issued before the hour are expired now (AWS's code for it).
+        let (code_, _) = fails(
+            sts_client(&ts, &guest_creds.0, &guest_creds.1, Some(&guest_creds.2))
+                .get_caller_identity()
+                .send()
+                .await,
+        );
+        assert_eq!(code_, "ExpiredToken");
+    }
+}
