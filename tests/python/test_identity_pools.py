@@ -597,6 +597,31 @@ class FacebookStub:
         return token
 
 
+class AmazonStub:
+    """Login with Amazon's tokeninfo on a stub: `tokens[access_token] -> info` answers
+    `{"iss", "user_id", "aud", "app_id", "exp", "iat"}`; an unknown token gets Amazon's
+    error shape."""
+
+    APP_ID = "amzn1.application-oa2-client.cognate-tests"
+
+    def __init__(self, stub: Stub):
+        self.tokens: dict[str, dict] = {}
+        self.url = f"{stub.url}/auth/o2/tokeninfo"
+        stub.routes["/auth/o2/tokeninfo"] = self._answer
+
+    def _answer(self, req) -> tuple[int, str, bytes]:
+        info = self.tokens.get(req.query.get("access_token") or "")
+        if info is None:
+            return json_answer(400, {"error": "invalid_token",
+                                     "error_description": "The request has an invalid parameter : access_token"})
+        return json_answer(200, info)
+
+    def add(self, token: str, user_id: str, *, app_id: str = APP_ID) -> str:
+        self.tokens[token] = {"iss": "https://www.amazon.com", "user_id": user_id, "aud": app_id,
+                              "app_id": app_id, "exp": 3600, "iat": int(time.time())}
+        return token
+
+
 # -- fixtures ----------------------------------------------------------------------------------
 
 
@@ -2021,6 +2046,7 @@ def federation(backend, tmp_path_factory):
     stub = Stub()
     oidc = OidcProvider(stub)
     fb = FacebookStub(stub)
+    amzn = AmazonStub(stub)
     config = f"""
 [identity.providers."{oidc.key}"]
 issuer = "{oidc.issuer}"
@@ -2028,6 +2054,9 @@ jwks_uri = "{oidc.jwks_uri}"
 
 [identity.providers."graph.facebook.com"]
 token_info_url = "{fb.url}"
+
+[identity.providers."www.amazon.com"]
+token_info_url = "{amzn.url}"
 """
     factory = _Factory(backend, tmp_path_factory.mktemp(f"cognate-federation-{backend}"))
     try:
@@ -2036,7 +2065,8 @@ token_info_url = "{fb.url}"
         iam = aws(srv, "iam")
         pool_id = ci.create_identity_pool(
             IdentityPoolName=unique("fed"), AllowUnauthenticatedIdentities=False, AllowClassicFlow=True,
-            SupportedLoginProviders={oidc.key: OidcProvider.CLIENT_ID, "graph.facebook.com": FacebookStub.APP_ID},
+            SupportedLoginProviders={oidc.key: OidcProvider.CLIENT_ID, "graph.facebook.com": FacebookStub.APP_ID,
+                                     "www.amazon.com": AmazonStub.APP_ID},
         )["IdentityPoolId"]
         auth = make_role(iam, cognito_trust(pool_id), name=unique("fed-auth"))
         gold = make_role(iam, cognito_trust(pool_id), name=unique("fed-gold"))
@@ -2047,7 +2077,8 @@ token_info_url = "{fb.url}"
                                          {"Claim": "tier", "MatchType": "Equals", "Value": "gold",
                                           "RoleARN": gold["Arn"]}]}}},
         )
-        yield SimpleNamespace(server=srv, stub=stub, oidc=oidc, fb=fb, pool_id=pool_id, auth=auth, gold=gold)
+        yield SimpleNamespace(server=srv, stub=stub, oidc=oidc, fb=fb, amzn=amzn, pool_id=pool_id, auth=auth,
+                              gold=gold)
     finally:
         factory.finish()
         stub.close()
@@ -2178,6 +2209,31 @@ def test_facebook_login(federation):
         assert error_of(e)[0] == "NotAuthorizedException", (label, error_of(e))
         with pytest.raises(ClientError) as e:
             ci.get_credentials_for_identity(IdentityId=identity_id, Logins={"graph.facebook.com": token})
+        assert error_of(e)[0] == "NotAuthorizedException", (label, error_of(e))
+    assert identity_ids(srv, f.pool_id) == before
+
+
+def test_login_with_amazon(federation):
+    f = federation
+    srv, amzn = f.server, f.amzn
+    user = unique("amzn1.account.")
+    good = amzn.add(unique("Atza|token"), user)
+    identity_id = get_id(srv, f.pool_id, {"www.amazon.com": good})
+    assert get_id(srv, f.pool_id, {"www.amazon.com": amzn.add(unique("Atza|token"), user)}) == identity_id
+    assert aws(srv, "cognito-identity").describe_identity(IdentityId=identity_id)["Logins"] == ["www.amazon.com"]
+    creds = get_credentials(srv, identity_id, {"www.amazon.com": good})
+    assert caller(srv, creds)["Arn"] == assumed_arn(f.auth)
+    # Cognate asked the tokeninfo endpoint about this very token.
+    assert any(r.path == "/auth/o2/tokeninfo" and r.query.get("access_token") == good for r in f.stub.requests)
+
+    before = identity_ids(srv, f.pool_id)
+    ci = aws(srv, "cognito-identity")
+    for label, token in [
+        ("another app", amzn.add(unique("Atza|token"), unique("amzn1.account."), app_id="someone-else")),
+        ("unknown to Amazon", unique("Atza|token")),
+    ]:
+        with pytest.raises(ClientError) as e:
+            ci.get_id(IdentityPoolId=f.pool_id, Logins={"www.amazon.com": token})
         assert error_of(e)[0] == "NotAuthorizedException", (label, error_of(e))
     assert identity_ids(srv, f.pool_id) == before
 

@@ -286,22 +286,30 @@ impl Cognate {
             tracing::info!(provider = key, error = %e, "token-info request failed");
             denied("Invalid login token. Couldn't verify the access token.")
         })?;
-        let (valid, token_app, user_id, expires) = if facebook {
+        // Facebook: `data.expires_at` is a time (0: never). Amazon: `exp` is the
+        // seconds the token has left; the app is `app_id` (or the client, `aud`).
+        let (valid, token_apps, user_id, expires) = if facebook {
             let d = info.get("data").cloned().unwrap_or(Value::Null);
             (
                 d.get("is_valid").and_then(Value::as_bool).unwrap_or(false),
-                d.get("app_id").and_then(value_string),
+                d.get("app_id")
+                    .and_then(value_string)
+                    .into_iter()
+                    .collect::<Vec<_>>(),
                 d.get("user_id").and_then(value_string),
                 d.get("expires_at").and_then(Value::as_i64),
             )
         } else {
             (
                 info.get("error").is_none(),
-                info.get("aud")
-                    .or_else(|| info.get("app_id"))
-                    .and_then(value_string),
+                ["app_id", "aud"]
+                    .iter()
+                    .filter_map(|k| info.get(*k).and_then(value_string))
+                    .collect(),
                 info.get("user_id").and_then(value_string),
-                info.get("exp").and_then(Value::as_i64),
+                info.get("exp")
+                    .and_then(Value::as_i64)
+                    .map(|left| if left <= 0 { now } else { now + left }),
             )
         };
         if !valid {
@@ -318,7 +326,7 @@ impl Cognate {
             )));
         }
         if let Some(expected) = app_id
-            && token_app.as_deref() != Some(expected)
+            && !token_apps.iter().any(|a| a == expected)
         {
             return Err(denied("Invalid login token. Incorrect token audience."));
         }
