@@ -693,6 +693,7 @@ impl Cognate {
             ));
         }
         identity.logins.retain(|l| *l != link);
+        identity.disabled |= identity.logins.is_empty();
         identity.updated_at = timestamp(self.now());
         self.store.update_identity(&identity).await?;
         Ok(())
@@ -726,6 +727,8 @@ impl Cognate {
             }
         }
         identity.logins.retain(|l| !remove.contains(&l.provider));
+        // cognito-compat: removing the last login makes the identity inaccessible.
+        identity.disabled |= identity.logins.is_empty();
         identity.updated_at = timestamp(self.now());
         self.store.update_identity(&identity).await?;
         Ok(())

@@ -494,6 +494,49 @@ cognate_testkit::both_with!(
             .expect("list");
         assert_eq!(listed.identities().len(), 2);
 
+        // UnlinkIdentity needs a login of the identity as proof, then drops the named provider.
+        let msg = expect_code(
+            c.unlink_identity()
+                .identity_id(&guest)
+                .logins(&key, &id_token)
+                .logins_to_remove(&key2)
+                .send()
+                .await,
+            "NotAuthorizedException",
+        );
+        assert_eq!(msg, format!("Access to Identity '{guest}' is forbidden."));
+        c.unlink_identity()
+            .identity_id(&guest)
+            .logins(&key2, &token2)
+            .logins_to_remove(&key2)
+            .send()
+            .await
+            .expect("UnlinkIdentity");
+        let described = c
+            .describe_identity()
+            .identity_id(&guest)
+            .send()
+            .await
+            .expect("describe");
+        assert!(described.logins().is_empty(), "{:?}", described.logins());
+        // Without its last login the identity is no longer usable, not even as a guest.
+        expect_code(
+            c.get_credentials_for_identity()
+                .identity_id(&guest)
+                .send()
+                .await,
+            "NotAuthorizedException",
+        );
+        // The login is free again: it now makes a new identity.
+        let fresh = c
+            .get_id()
+            .identity_pool_id(&ip)
+            .logins(&key2, &token2)
+            .send()
+            .await
+            .expect("GetId");
+        assert_ne!(fresh.identity_id(), Some(guest.as_str()));
+
         // Guest access switched off.
         c.update_identity_pool()
             .identity_pool_id(&ip)
@@ -525,7 +568,7 @@ cognate_testkit::both_with!(
             .expect("list");
         assert_eq!(
             listed.identities().len(),
-            2,
+            3,
             "a refused GetId creates nothing"
         );
 
