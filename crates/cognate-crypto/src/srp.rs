@@ -16,9 +16,10 @@
 //! Hex strings on the wire (`SALT`, `SRP_A`, `SRP_B`) are `BigInteger.toString(16)`: unsigned,
 //! no padding. They are parsed as unsigned integers (leading zeros ignored, either case).
 //!
-//! Every exponentiation runs in constant time (crypto-bigint Montgomery form, fixed exponent
-//! width). What is not constant time, by the protocol's nature: the length of the minimal
-//! encodings of `S` and `v` that go into hashes, and the checks of public values (`A`, `B`, `u`).
+//! Every exponentiation runs in constant time with respect to the exponent's value (Montgomery
+//! arithmetic on fixed-size limbs in [`modp`], exponent width from its byte length). What is not
+//! constant time, by the protocol's nature: the length of the minimal encodings of `S` and `v`
+//! that go into hashes, and the checks of public values (`A`, `B`, `u`).
 //!
 //! Everything here is a pure function of its arguments, except that the functions documented as
 //! random draw from the operating system's CSPRNG.
@@ -28,14 +29,16 @@ use std::sync::LazyLock;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
-use crypto_bigint::{BoxedUint, ConcatenatingMul as _, NonZero, Odd, Resize as _};
 use sha2::{Digest as _, Sha256};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset, Weekday};
-use zeroize::{Zeroize as _, Zeroizing};
+use zeroize::Zeroizing;
+
+use self::modp::{Exp, Fe, Uint};
 
 use crate::random::{constant_time_eq, fill_random};
 use crate::secret_hash::hmac_sha256;
+
+mod modp;
 
 /// The group prime `N` (RFC 3526 group 15, 3072 bits), big-endian hex.
 pub const N_HEX: &str = concat!(
@@ -65,10 +68,8 @@ pub const B_SECRET_LEN: usize = 32;
 /// amazon-cognito-identity-js does).
 pub const A_SECRET_LEN: usize = 128;
 
-/// Bits of `N`.
-const BITS: u32 = 3072;
 /// Bytes of `N`.
-const N_LEN: usize = 384;
+const N_LEN: usize = 8 * modp::LIMBS;
 /// Longest salt accepted, in bytes (Cognito clients use 16).
 const MAX_SALT_LEN: usize = 1024;
 
@@ -151,28 +152,15 @@ impl fmt::Debug for ServerChallenge {
 // Group and encodings
 
 struct Group {
-    params: BoxedMontyParams,
-    n: NonZero<BoxedUint>,
-    g: BoxedMontyForm,
-    k: BoxedMontyForm,
+    k: Fe,
 }
 
 static GROUP: LazyLock<Group> = LazyLock::new(|| {
     let n_bytes = hex::decode(N_HEX).expect("N_HEX is hex");
-    let n = BoxedUint::from_be_slice(&n_bytes, BITS).expect("N fits in 3072 bits");
-    let odd = Odd::new(n.clone()).into_option().expect("N is odd");
-    let params = BoxedMontyParams::new_vartime(odd);
-    let n = NonZero::new(n).into_option().expect("N is not zero");
-    let g = BoxedMontyForm::new(
-        BoxedUint::from_be_slice(&[G], BITS).expect("g fits"),
-        &params,
-    );
     let k_hash = hash(&[&java_bytes(&n_bytes), &java_bytes(&[G])]);
-    let k = BoxedMontyForm::new(
-        BoxedUint::from_be_slice(&k_hash, BITS).expect("k fits"),
-        &params,
-    );
-    Group { params, n, g, k }
+    Group {
+        k: monty(&uint(&k_hash)),
+    }
 });
 
 /// Java `BigInteger.toByteArray()` of the non-negative integer with big-endian bytes `bytes`:
@@ -233,29 +221,24 @@ fn hash(parts: &[&[u8]]) -> [u8; 32] {
 }
 
 /// A 3072-bit integer from at most 384 big-endian bytes.
-fn uint(bytes: &[u8]) -> BoxedUint {
-    BoxedUint::from_be_slice(bytes, BITS).expect("caller checked the length")
+fn uint(bytes: &[u8]) -> Uint {
+    Uint::from_be_slice(bytes)
 }
 
-/// An exponent whose precision depends only on the byte length of `bytes`, so that the
-/// exponentiation time does not depend on its value.
-fn exponent(bytes: &[u8]) -> BoxedUint {
-    let bits = u32::try_from(bytes.len().max(1) * 8).expect("exponent length checked");
-    BoxedUint::from_be_slice(bytes, bits).expect("precision fits the input")
+/// An exponent whose bit length is 8 × the byte length of `bytes`, so that the exponentiation
+/// time does not depend on its value.
+fn exponent(bytes: &[u8]) -> Exp {
+    Exp::from_be_slice(bytes)
 }
 
 /// The residue of a 3072-bit integer in Montgomery form (reduced modulo `N` first).
-fn monty(x: &BoxedUint) -> BoxedMontyForm {
-    let g = &*GROUP;
-    BoxedMontyForm::new(x.rem(&g.n), &g.params)
+fn monty(x: &Uint) -> Fe {
+    Fe::new(x)
 }
 
 /// The 384-byte big-endian value of a residue.
-fn residue_bytes(m: &BoxedMontyForm) -> Zeroizing<Vec<u8>> {
-    let mut r = m.retrieve();
-    let bytes = Zeroizing::new(r.to_be_bytes().into_vec());
-    r.zeroize();
-    bytes
+fn residue_bytes(m: &Fe) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(m.to_be_bytes())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,11 +256,8 @@ fn compute_x(pool_name: &str, user_id: &str, password: &str, salt: &[u8]) -> Zer
 }
 
 /// `g^x mod N`.
-fn g_pow(x: &[u8]) -> BoxedMontyForm {
-    let mut e = exponent(x);
-    let r = GROUP.g.pow(&e);
-    e.zeroize();
-    r
+fn g_pow(x: &[u8]) -> Fe {
+    Fe::g_pow(&exponent(x))
 }
 
 /// `u = H(enc(A) ‖ enc(B))`.
@@ -324,26 +304,24 @@ fn parse_salt(salt_hex: &str) -> Result<Vec<u8>, SrpError> {
 }
 
 /// Checks `0 < v < N` for minimal bytes `v`.
-fn check_verifier_range(v: &[u8]) -> Result<BoxedUint, SrpError> {
+fn check_verifier_range(v: &[u8]) -> Result<Uint, SrpError> {
     if v.is_empty() || v.len() > N_LEN {
         return Err(SrpError::InvalidVerifier);
     }
     let v = uint(v);
-    if v.cmp_vartime(GROUP.n.as_ref()).is_ge() {
+    if !v.is_below_n() {
         return Err(SrpError::InvalidVerifier);
     }
     Ok(v)
 }
 
 /// Parses a stored verifier: salt (minimal bytes) and `v` in Montgomery form.
-fn open_verifier(v: &Verifier) -> Result<(Vec<u8>, BoxedMontyForm), SrpError> {
+fn open_verifier(v: &Verifier) -> Result<(Vec<u8>, Fe), SrpError> {
     let salt = parse_salt(&v.salt_hex)?;
     let v_bytes =
         Zeroizing::new(parse_hex(&v.verifier_hex).map_err(|_| SrpError::InvalidVerifier)?);
-    let mut v_uint = check_verifier_range(&v_bytes)?;
-    let m = monty(&v_uint);
-    v_uint.zeroize();
-    Ok((salt, m))
+    let v_uint = check_verifier_range(&v_bytes)?;
+    Ok((salt, monty(&v_uint)))
 }
 
 /// Checks a secret exponent and returns it unchanged.
@@ -356,13 +334,13 @@ fn check_secret(s: &[u8]) -> Result<&[u8], SrpError> {
 
 /// Parses a public value (`A` or `B`) given as hex: returns its minimal bytes and its residue,
 /// or `err` if it does not fit in 3072 bits or is zero modulo `N`.
-fn parse_public(hex_str: &str, err: SrpError) -> Result<(Vec<u8>, BoxedMontyForm), SrpError> {
+fn parse_public(hex_str: &str, err: SrpError) -> Result<(Vec<u8>, Fe), SrpError> {
     let bytes = parse_hex(hex_str)?;
     if bytes.len() > N_LEN {
         return Err(err);
     }
     let m = monty(&uint(&bytes));
-    if m.is_zero().to_bool() {
+    if m.is_zero() {
         return Err(err);
     }
     Ok((bytes, m))
@@ -436,7 +414,7 @@ pub fn server_challenge_with_b(v: &Verifier, b: &[u8]) -> Result<ServerChallenge
     let (_, v_m) = open_verifier(v)?;
     let b = check_secret(b)?;
     let big_b = compute_big_b(&v_m, b);
-    if big_b.is_zero().to_bool() {
+    if big_b.is_zero() {
         return Err(SrpError::InvalidB);
     }
     Ok(ServerChallenge {
@@ -445,7 +423,7 @@ pub fn server_challenge_with_b(v: &Verifier, b: &[u8]) -> Result<ServerChallenge
     })
 }
 
-fn compute_big_b(v: &BoxedMontyForm, b: &[u8]) -> BoxedMontyForm {
+fn compute_big_b(v: &Fe, b: &[u8]) -> Fe {
     GROUP.k.mul(v).add(&g_pow(b))
 }
 
@@ -530,7 +508,7 @@ fn verify_claim_inner(
         Some(h) => parse_public(h, SrpError::InvalidB)?.0,
         None => {
             let big_b = compute_big_b(&v_m, b);
-            if big_b.is_zero().to_bool() {
+            if big_b.is_zero() {
                 return Err(SrpError::InvalidB);
             }
             residue_bytes(&big_b).to_vec()
@@ -541,9 +519,7 @@ fn verify_claim_inner(
         return Err(SrpError::ZeroU);
     }
     // S = (A · v^u)^b mod N
-    let mut b_exp = exponent(b);
-    let s = a_m.mul(&v_m.pow(&exponent(&u))).pow(&b_exp);
-    b_exp.zeroize();
+    let s = a_m.mul(&v_m.pow(&exponent(&u))).pow(&exponent(b));
     let key = derive_key(&residue_bytes(&s), &u);
     let expected = claim_mac(&key[..], pool_name, user_id, secret_block, timestamp);
     let Ok(given) = STANDARD.decode(signature_b64) else {
@@ -683,7 +659,7 @@ pub mod client {
         pub fn with_a(a: &[u8]) -> Result<Self, SrpError> {
             let a = check_secret(a)?;
             let big_a = g_pow(a);
-            if big_a.is_zero().to_bool() {
+            if big_a.is_zero() {
                 return Err(SrpError::InvalidA);
             }
             Ok(Self {
@@ -716,15 +692,8 @@ pub mod client {
             let x = compute_x(pool_name, user_id, password, &salt);
             // S = (B − k·g^x)^(a + u·x) mod N
             let base = b_m.sub(&GROUP.k.mul(&g_pow(&x[..])));
-            let bits = u32::try_from((self.a.len() * 8).max(512) + 64).expect("a length checked");
-            let mut e = BoxedUint::from_be_slice(&self.a, bits).expect("a fits");
-            let mut x_uint = exponent(&x[..]);
-            let mut ux = exponent(&u).concatenating_mul(&x_uint).resize(bits);
-            e = e.wrapping_add(&ux);
+            let e = exponent(&self.a).add_product(&exponent(&u), &exponent(&x[..]));
             let s = base.pow(&e);
-            e.zeroize();
-            ux.zeroize();
-            x_uint.zeroize();
             Ok(derive_key(&residue_bytes(&s), &u))
         }
 
