@@ -61,7 +61,10 @@ impl Client {
                 Err(format!(
                     "HTTP {}: {}",
                     status.as_u16(),
-                    String::from_utf8_lossy(&bytes).chars().take(300).collect::<String>()
+                    String::from_utf8_lossy(&bytes)
+                        .chars()
+                        .take(300)
+                        .collect::<String>()
                 ))
             }
         });

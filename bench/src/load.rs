@@ -126,7 +126,9 @@ pub async fn run(op: Op, limits: Limits) -> Summary {
             }
             Err(e) => {
                 summary.errors += 1;
-                summary.first_error.get_or_insert(format!("worker panicked: {e}"));
+                summary
+                    .first_error
+                    .get_or_insert(format!("worker panicked: {e}"));
             }
         }
     }

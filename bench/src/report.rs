@@ -39,7 +39,10 @@ pub fn render(path: &Path) -> anyhow::Result<String> {
 
     let lists = of("listusers");
     if !lists.is_empty() {
-        writeln!(out, "| backend | scenario | example filter | C | req/s | p50 ms | p90 ms | p99 ms | rows/request | errors |")?;
+        writeln!(
+            out,
+            "| backend | scenario | example filter | C | req/s | p50 ms | p90 ms | p99 ms | rows/request | errors |"
+        )?;
         writeln!(out, "|---|---|---|--:|--:|--:|--:|--:|--:|--:|")?;
         for r in lists {
             let example = match r["filter_example"].as_str() {
@@ -86,7 +89,10 @@ pub fn render(path: &Path) -> anyhow::Result<String> {
 
     let seeds = of("seed");
     if !seeds.is_empty() {
-        writeln!(out, "| backend | users seeded | batch | passwords | seconds | users/s overall | users/s in create_users |")?;
+        writeln!(
+            out,
+            "| backend | users seeded | batch | passwords | seconds | users/s overall | users/s in create_users |"
+        )?;
         writeln!(out, "|---|--:|--:|---|--:|--:|--:|")?;
         for r in seeds {
             writeln!(
@@ -95,7 +101,11 @@ pub fn render(path: &Path) -> anyhow::Result<String> {
                 text(r, "backend"),
                 r["users"],
                 r["batch"],
-                if r["real_passwords"] == true { "real SRP verifiers" } else { "one shared record" },
+                if r["real_passwords"] == true {
+                    "real SRP verifiers"
+                } else {
+                    "one shared record"
+                },
                 num(r, "seconds"),
                 num(r, "users_per_sec"),
                 num(r, "insert_users_per_sec"),
@@ -106,7 +116,10 @@ pub fn render(path: &Path) -> anyhow::Result<String> {
 
     let rss = of("rss");
     if !rss.is_empty() {
-        writeln!(out, "| backend | server peak RSS (VmHWM) | RSS at end (VmRSS) |")?;
+        writeln!(
+            out,
+            "| backend | server peak RSS (VmHWM) | RSS at end (VmRSS) |"
+        )?;
         writeln!(out, "|---|--:|--:|")?;
         for r in rss {
             writeln!(

@@ -79,12 +79,15 @@ pub const BUILT_IN: &[&str] = &[
     "no-filter-pages",
 ];
 
+/// Makes the filter of one operation (None: no filter) from the scenario's PRNG.
+type FilterFn = Arc<dyn Fn(&mut Rng) -> Option<String> + Send + Sync>;
+
 /// What one scenario asks for.
 #[derive(Clone)]
 struct Spec {
     name: String,
     /// The filter of operation `seq`, or None for no filter.
-    filter: Arc<dyn Fn(&mut Rng) -> Option<String> + Send + Sync>,
+    filter: FilterFn,
     pages: usize,
     /// A representative filter, for the results.
     example: Option<String>,
@@ -92,11 +95,13 @@ struct Spec {
 
 fn spec(name: &str, args: &ListUsersArgs) -> anyhow::Result<Spec> {
     let users = args.users.max(1);
-    let f: Arc<dyn Fn(&mut Rng) -> Option<String> + Send + Sync> = match name {
-        "email-exact" => Arc::new(move |r: &mut Rng| {
-            Some(format!("email = \"{}\"", email(r.range(0, users))))
-        }),
-        "email-prefix" => Arc::new(|r: &mut Rng| Some(format!("email ^= \"user{}\"", r.range(10, 100)))),
+    let f: FilterFn = match name {
+        "email-exact" => {
+            Arc::new(move |r: &mut Rng| Some(format!("email = \"{}\"", email(r.range(0, users)))))
+        }
+        "email-prefix" => {
+            Arc::new(|r: &mut Rng| Some(format!("email ^= \"user{}\"", r.range(10, 100))))
+        }
         "email-prefix-narrow" => {
             Arc::new(|r: &mut Rng| Some(format!("email ^= \"user{}\"", r.range(1000, 10000))))
         }
@@ -107,7 +112,9 @@ fn spec(name: &str, args: &ListUsersArgs) -> anyhow::Result<Spec> {
             let n = FAMILY_NAMES[r.range(0, FAMILY_NAMES.len() as u64) as usize];
             Some(format!("family_name ^= \"{}\"", &n[..2]))
         }),
-        "status" => Arc::new(|_: &mut Rng| Some("cognito:user_status = \"UNCONFIRMED\"".to_string())),
+        "status" => {
+            Arc::new(|_: &mut Rng| Some("cognito:user_status = \"UNCONFIRMED\"".to_string()))
+        }
         "no-filter-pages" => Arc::new(|_: &mut Rng| None),
         "custom" => {
             let Some(filter) = args.filter.clone() else {
@@ -124,7 +131,11 @@ fn spec(name: &str, args: &ListUsersArgs) -> anyhow::Result<Spec> {
     Ok(Spec {
         name: name.to_string(),
         filter: f,
-        pages: if name == "no-filter-pages" { args.pages.max(1) } else { 1 },
+        pages: if name == "no-filter-pages" {
+            args.pages.max(1)
+        } else {
+            1
+        },
         example,
     })
 }
@@ -208,7 +219,13 @@ pub async fn run_list_users(args: ListUsersArgs) -> anyhow::Result<()> {
     );
     for spec in &specs {
         let warm = load::run(
-            op(spec, client.clone(), args.pool_id.clone(), args.limit, args.seed ^ 0xABCD),
+            op(
+                spec,
+                client.clone(),
+                args.pool_id.clone(),
+                args.limit,
+                args.seed ^ 0xABCD,
+            ),
             Limits {
                 requests: args.warmup,
                 duration: Duration::from_secs(3),
@@ -224,7 +241,13 @@ pub async fn run_list_users(args: ListUsersArgs) -> anyhow::Result<()> {
             );
         }
         let s = load::run(
-            op(spec, client.clone(), args.pool_id.clone(), args.limit, args.seed),
+            op(
+                spec,
+                client.clone(),
+                args.pool_id.clone(),
+                args.limit,
+                args.seed,
+            ),
             Limits {
                 requests: args.requests,
                 duration: Duration::from_secs_f64(args.duration),

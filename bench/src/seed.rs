@@ -65,18 +65,81 @@ pub struct SeedArgs {
 }
 
 pub const GIVEN_NAMES: &[&str] = &[
-    "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
-    "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah",
-    "Charles", "Karen", "Aisha", "Wei", "Mohammed", "Sofia", "Hiroshi", "Olga", "Luis", "Fatima",
-    "Arjun", "Chloe", "Mateo", "Ingrid",
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Charles",
+    "Karen",
+    "Aisha",
+    "Wei",
+    "Mohammed",
+    "Sofia",
+    "Hiroshi",
+    "Olga",
+    "Luis",
+    "Fatima",
+    "Arjun",
+    "Chloe",
+    "Mateo",
+    "Ingrid",
 ];
 
 pub const FAMILY_NAMES: &[&str] = &[
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
-    "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor",
-    "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez",
-    "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Nakamura", "Kowalski", "Okafor",
-    "Novak", "Schmidt", "Dubois", "Rossi", "Singh",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Nakamura",
+    "Kowalski",
+    "Okafor",
+    "Novak",
+    "Schmidt",
+    "Dubois",
+    "Rossi",
+    "Singh",
 ];
 
 const TIERS: &[&str] = &["free", "free", "free", "pro", "pro", "enterprise"];
@@ -126,7 +189,7 @@ pub fn make_user(pool: &UserPool, i: u64, total: u64, now: f64, password: Passwo
     attributes.insert("given_name".to_string(), given.to_string());
     attributes.insert("family_name".to_string(), family.to_string());
     attributes.insert("name".to_string(), format!("{given} {family}"));
-    if i % 3 != 0 {
+    if !i.is_multiple_of(3) {
         attributes.insert("phone_number".to_string(), format!("+1555{i:07}"));
         attributes.insert("phone_number_verified".to_string(), "false".to_string());
     }
@@ -135,7 +198,8 @@ pub fn make_user(pool: &UserPool, i: u64, total: u64, now: f64, password: Passwo
         TIERS[(mix(i) % TIERS.len() as u64) as usize].to_string(),
     );
     // Spread creation over the last year, oldest first.
-    let created = now - ((total.saturating_sub(i)) as f64) * (365.0 * 86400.0 / total.max(1) as f64);
+    let created =
+        now - ((total.saturating_sub(i)) as f64) * (365.0 * 86400.0 / total.max(1) as f64);
     let mut state = UserState::default();
     if status == "FORCE_CHANGE_PASSWORD" {
         state.temporary_password_expires = Some(created + 7.0 * 86400.0);
