@@ -9,7 +9,9 @@
 //! - `refresh`: InitiateAuth REFRESH_TOKEN_AUTH;
 //! - `get-user`: GetUser with an access token;
 //! - `admin-get-user`: AdminGetUser;
-//! - `sign-up`: SignUp of fresh usernames.
+//! - `sign-up`: SignUp of fresh usernames;
+//! - `identity-guest`, `identity-auth`, `identity-credentials`: identity pools (GetId,
+//!   GetCredentialsForIdentity), see [`crate::identity`].
 //!
 //! With `--trigger-url http://127.0.0.1:PORT`, the bench also serves a tiny HTTP handler
 //! on that address that echoes every trigger event back, sets up a second pool whose
@@ -45,6 +47,9 @@ const SCENARIOS: &[&str] = &[
     "get-user",
     "admin-get-user",
     "sign-up",
+    "identity-guest",
+    "identity-auth",
+    "identity-credentials",
 ];
 
 #[derive(Args, Debug)]
@@ -52,7 +57,8 @@ pub struct AuthArgs {
     /// Base URL of the server (open mode), e.g. http://127.0.0.1:9229.
     #[arg(long)]
     pub url: String,
-    /// Comma-separated scenarios, or `all`: password, srp, refresh, get-user, admin-get-user, sign-up.
+    /// Comma-separated scenarios, or `all`: password, srp, refresh, get-user, admin-get-user, sign-up,
+    /// identity-guest, identity-auth, identity-credentials.
     #[arg(long, default_value = "password")]
     pub scenario: String,
     #[arg(long, default_value_t = 16)]
@@ -92,6 +98,10 @@ struct Setup {
     usernames: Vec<String>,
     refresh_tokens: Vec<String>,
     access_tokens: Vec<String>,
+    /// Same order as `refresh_tokens` and `access_tokens` (one sign-in per user).
+    id_tokens: Vec<String>,
+    /// The identity pool of the `identity-*` scenarios, when one runs.
+    identity: Option<Arc<crate::identity::IdentityPool>>,
 }
 
 fn ok(reply: crate::client::Reply, what: &str) -> anyhow::Result<Value> {
@@ -132,6 +142,7 @@ async fn setup(
     // 16 users at a time (AdminSetUserPassword computes a verifier).
     let mut refresh_tokens = Vec::new();
     let mut access_tokens = Vec::new();
+    let mut id_tokens = Vec::new();
     for chunk in usernames.chunks(16) {
         let mut set = tokio::task::JoinSet::new();
         for u in chunk {
@@ -167,13 +178,15 @@ async fn setup(
                 anyhow::Ok(Some((
                     a["RefreshToken"].as_str().context("no RefreshToken")?.to_string(),
                     a["AccessToken"].as_str().context("no AccessToken")?.to_string(),
+                    a["IdToken"].as_str().context("no IdToken")?.to_string(),
                 )))
             });
         }
         while let Some(r) = set.join_next().await {
-            if let Some((rt, at)) = r?? {
+            if let Some((rt, at, it)) = r?? {
                 refresh_tokens.push(rt);
                 access_tokens.push(at);
+                id_tokens.push(it);
             }
         }
     }
@@ -187,10 +200,15 @@ async fn setup(
         usernames,
         refresh_tokens,
         access_tokens,
+        id_tokens,
+        identity: None,
     })
 }
 
-fn sample(reply: crate::client::Reply, check: impl Fn(&Value) -> Option<String>) -> Sample {
+pub(crate) fn sample(
+    reply: crate::client::Reply,
+    check: impl Fn(&Value) -> Option<String>,
+) -> Sample {
     let error = match &reply.result {
         Err(e) => Some(e.clone()),
         Ok(v) => check(v),
@@ -214,6 +232,14 @@ fn has_tokens(v: &Value) -> Option<String> {
 }
 
 fn make_op(name: &str, c: &Client, s: &Arc<Setup>) -> anyhow::Result<Op> {
+    if crate::identity::SCENARIOS.contains(&name) {
+        let ip = s
+            .identity
+            .as_ref()
+            .context("identity scenarios need the identity-pool set-up")?;
+        return crate::identity::make_op(name, c, ip)?
+            .context("identity scenario without an operation");
+    }
     let c = c.clone();
     let s = s.clone();
     let n = s.usernames.len() as u64;
@@ -302,6 +328,14 @@ fn make_op(name: &str, c: &Client, s: &Arc<Setup>) -> anyhow::Result<Op> {
         ),
     };
     Ok(op)
+}
+
+/// Requests one operation of scenario `name` sends (ops/s = req/s ÷ this).
+fn requests_per_op(name: &str) -> f64 {
+    match name {
+        "srp" => 2.0,
+        other => crate::identity::requests_per_op(other).unwrap_or(1.0),
+    }
 }
 
 /// The full two-call SRP sign-in. The generator uses a 256-bit client secret `a` (the
@@ -484,15 +518,39 @@ pub async fn run(args: AuthArgs) -> anyhow::Result<()> {
             .filter(|s| !s.is_empty())
             .collect()
     };
-    let need_tokens = names.iter().any(|n| n == "refresh" || n == "get-user");
+    let need_identity = names
+        .iter()
+        .any(|n| crate::identity::SCENARIOS.contains(&n.as_str()));
+    let need_tokens = need_identity || names.iter().any(|n| n == "refresh" || n == "get-user");
     let t0 = Instant::now();
-    let plain = Arc::new(setup(&c, "plain", args.users, None, need_tokens).await?);
+    let mut plain = setup(&c, "plain", args.users, None, need_tokens).await?;
     eprintln!(
         "setup: pool {} with {} users in {:.1} s",
         plain.pool_id,
         plain.usernames.len(),
         t0.elapsed().as_secs_f64()
     );
+    if need_identity {
+        let t0 = Instant::now();
+        let with_ids = names.iter().any(|n| n == "identity-credentials");
+        let ip = crate::identity::setup(
+            &c,
+            &plain.pool_id,
+            &plain.client_id,
+            &plain.id_tokens,
+            with_ids,
+        )
+        .await?;
+        eprintln!(
+            "setup: identity pool {} (login key {}), {} authenticated identities in {:.1} s",
+            ip.pool_id,
+            ip.login_key,
+            ip.identity_ids.len(),
+            t0.elapsed().as_secs_f64()
+        );
+        plain.identity = Some(Arc::new(ip));
+    }
+    let plain = Arc::new(plain);
     let mut triggered = None;
     if let Some(url) = &args.trigger_url {
         let addr = url
@@ -552,7 +610,7 @@ pub async fn run(args: AuthArgs) -> anyhow::Result<()> {
             _ => None,
         };
         let hwm = args.server_pid.and_then(vm_hwm_kb);
-        let per_op = if name == "srp" { 2.0 } else { 1.0 };
+        let per_op = requests_per_op(name);
         let ops = sum.per_sec() / per_op;
         let mut j = sum.to_json();
         j["kind"] = json!("auth");

@@ -1,10 +1,12 @@
 //! A minimal awsJson 1.1 client for a server in open mode (no admin keys, so
-//! requests are not signed).
+//! requests are not signed): the user-pool API (`cognito-idp`), the identity-pool
+//! API (`cognito-identity`) and, for set-up, the awsQuery IAM role subset.
 
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
 const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+const IDENTITY_TARGET_PREFIX: &str = "AWSCognitoIdentityService.";
 
 #[derive(Clone)]
 pub struct Client {
@@ -33,13 +35,52 @@ impl Client {
 
     /// `POST /` with `x-amz-target: AWSCognitoIdentityProviderService.<op>`.
     pub async fn call(&self, op: &str, body: &Value) -> Reply {
+        self.call_target(TARGET_PREFIX, op, body).await
+    }
+
+    /// `POST /` with `x-amz-target: AWSCognitoIdentityService.<op>` (identity pools).
+    pub async fn identity(&self, op: &str, body: &Value) -> Reply {
+        self.call_target(IDENTITY_TARGET_PREFIX, op, body).await
+    }
+
+    /// An awsQuery request (`POST /`, form body; IAM and STS): the XML answer, or an
+    /// error with the status and the start of the body. Set-up only: not timed.
+    pub async fn query(&self, params: &[(&str, &str)]) -> anyhow::Result<String> {
+        let body = params
+            .iter()
+            .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let resp = self
+            .http
+            .post(&self.url)
+            .header(
+                "content-type",
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )
+            .body(body)
+            .send()
+            .await?;
+        let status = resp.status();
+        let text = resp.text().await?;
+        if !status.is_success() {
+            anyhow::bail!(
+                "HTTP {}: {}",
+                status.as_u16(),
+                text.chars().take(300).collect::<String>()
+            );
+        }
+        Ok(text)
+    }
+
+    async fn call_target(&self, prefix: &str, op: &str, body: &Value) -> Reply {
         let payload = body.to_string();
         let started = Instant::now();
         let sent = self
             .http
             .post(&self.url)
             .header("content-type", "application/x-amz-json-1.1")
-            .header("x-amz-target", format!("{TARGET_PREFIX}{op}"))
+            .header("x-amz-target", format!("{prefix}{op}"))
             .body(payload)
             .send()
             .await;
@@ -70,4 +111,18 @@ impl Client {
         });
         Reply { latency, result }
     }
+}
+
+/// `application/x-www-form-urlencoded` value encoding: RFC 3986 unreserved bytes as
+/// they are, every other byte as `%XX`.
+fn form_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

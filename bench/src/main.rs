@@ -14,6 +14,7 @@
 
 mod auth;
 mod client;
+mod identity;
 mod load;
 mod report;
 mod scenarios;
@@ -40,7 +41,8 @@ enum Command {
     Seed(seed::SeedArgs),
     /// Run ListUsers scenarios against a running server (open mode: requests are not signed).
     ListUsers(scenarios::ListUsersArgs),
-    /// Sign-in, token and read scenarios (password, srp, refresh, get-user, admin-get-user, sign-up).
+    /// Sign-in, token and read scenarios (password, srp, refresh, get-user, admin-get-user, sign-up)
+    /// and identity-pool scenarios (identity-guest, identity-auth, identity-credentials).
     Auth(auth::AuthArgs),
     /// Single-thread cost of the crypto behind sign-ins and token checks.
     CryptoFloor(auth::CryptoFloorArgs),
