@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use cognate_core::{CoreError, CoreResult, ErrorKind};
 use serde_json::Value;
+use tracing::Instrument;
 
 pub const IDP_PREFIX: &str = "AWSCognitoIdentityProviderService";
 pub const IDENTITY_PREFIX: &str = "AWSCognitoIdentityService";
@@ -99,44 +100,48 @@ pub async fn handle(
         .map(|(_, op)| op.clone())
         .unwrap_or_default();
     let span = tracing::info_span!("request", id = %request_id, op = %op_name);
-    let _enter = span.enter();
-    let result = async {
-        let (service, op) = target?;
-        let bytes = axum::body::to_bytes(body, state.max_body_bytes)
+    // The span wraps the whole future (never a guard held across an await).
+    async move {
+        let result = async {
+            let (service, op) = target?;
+            let bytes = axum::body::to_bytes(body, state.max_body_bytes)
+                .await
+                .map_err(|_| {
+                    CoreError::new(
+                        ErrorKind::RequestTooLarge,
+                        format!(
+                            "Request body is larger than the limit of {} bytes.",
+                            state.max_body_bytes
+                        ),
+                    )
+                })?;
+            run(
+                &state,
+                service,
+                &op,
+                &method,
+                &uri,
+                &headers,
+                &bytes,
+                &request_id,
+                source_ip,
+            )
             .await
-            .map_err(|_| {
-                CoreError::new(
-                    ErrorKind::RequestTooLarge,
-                    format!(
-                        "Request body is larger than the limit of {} bytes.",
-                        state.max_body_bytes
-                    ),
-                )
-            })?;
-        run(
-            &state,
-            service,
-            &op,
-            &method,
-            &uri,
-            &headers,
-            &bytes,
-            &request_id,
-            source_ip,
-        )
-        .await
-    }
-    .await;
-    match result {
-        Ok(value) => {
-            tracing::debug!("ok");
-            (request_headers(&request_id), value.to_string()).into_response()
         }
-        Err(err) => {
-            tracing::info!(error = err.kind.wire_name(), "request failed");
-            error_response(&err, &request_id)
+        .await;
+        match result {
+            Ok(value) => {
+                tracing::debug!("ok");
+                (request_headers(&request_id), value.to_string()).into_response()
+            }
+            Err(err) => {
+                tracing::info!(error = err.kind.wire_name(), "request failed");
+                error_response(&err, &request_id)
+            }
         }
     }
+    .instrument(span)
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -13,6 +13,7 @@ use cognate_core::iam::sts::{AssumeRoleInput, SignedParts};
 use cognate_core::{CoreError, CoreResult, ErrorKind};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::collections::BTreeMap;
+use tracing::Instrument;
 
 const IAM_NS: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 const STS_NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
@@ -258,52 +259,56 @@ pub async fn handle(
     let params = Params::parse(uri, body);
     let action = params.get("Action").unwrap_or_default().to_string();
     let span = tracing::info_span!("request", id = %request_id, op = %action);
-    let _enter = span.enter();
-    let Some(service) = service_of(&action) else {
-        let err = CoreError::new(
-            ErrorKind::UnknownOperation,
-            format!("Could not find operation {action} for version NO_VERSION_SPECIFIED"),
-        );
-        return error_xml(QueryService::Sts, &err, &request_id);
-    };
-    let header_list: Vec<(String, String)> = headers
-        .iter()
-        .filter_map(|(k, v)| {
-            v.to_str()
-                .ok()
-                .map(|v| (k.as_str().to_string(), v.to_string()))
-        })
-        .collect();
-    let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
-    let parts = SignedParts {
-        method: method.as_str().to_string(),
-        path_and_query: path.clone(),
-        headers: header_list.clone(),
-        body: Some(body.to_vec()),
-    };
-    let result = async {
-        match service {
-            QueryService::Iam => {
-                let req = SignedRequest {
-                    method: method.as_str(),
-                    path_and_query: &path,
-                    headers: &header_list,
-                    body,
-                };
-                state.admin.verify(&req, "iam", state.core.now())?;
-                iam(state, &action, &params).await
+    // The span wraps the whole future (never a guard held across an await).
+    async move {
+        let Some(service) = service_of(&action) else {
+            let err = CoreError::new(
+                ErrorKind::UnknownOperation,
+                format!("Could not find operation {action} for version NO_VERSION_SPECIFIED"),
+            );
+            return error_xml(QueryService::Sts, &err, &request_id);
+        };
+        let header_list: Vec<(String, String)> = headers
+            .iter()
+            .filter_map(|(k, v)| {
+                v.to_str()
+                    .ok()
+                    .map(|v| (k.as_str().to_string(), v.to_string()))
+            })
+            .collect();
+        let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
+        let parts = SignedParts {
+            method: method.as_str().to_string(),
+            path_and_query: path.clone(),
+            headers: header_list.clone(),
+            body: Some(body.to_vec()),
+        };
+        let result = async {
+            match service {
+                QueryService::Iam => {
+                    let req = SignedRequest {
+                        method: method.as_str(),
+                        path_and_query: &path,
+                        headers: &header_list,
+                        body,
+                    };
+                    state.admin.verify(&req, "iam", state.core.now())?;
+                    iam(state, &action, &params).await
+                }
+                QueryService::Sts => sts(state, &action, &params, &parts, &header_list).await,
             }
-            QueryService::Sts => sts(state, &action, &params, &parts, &header_list).await,
+        }
+        .await;
+        match result {
+            Ok(xml) => success(service, &action, &xml, &request_id),
+            Err(err) => {
+                tracing::info!(error = err.kind.wire_name(), "request failed");
+                error_xml(service, &err, &request_id)
+            }
         }
     }
-    .await;
-    match result {
-        Ok(xml) => success(service, &action, &xml, &request_id),
-        Err(err) => {
-            tracing::info!(error = err.kind.wire_name(), "request failed");
-            error_xml(service, &err, &request_id)
-        }
-    }
+    .instrument(span)
+    .await
 }
 
 async fn iam(state: &AppState, action: &str, p: &Params) -> CoreResult<String> {
