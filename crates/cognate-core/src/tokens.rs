@@ -551,9 +551,10 @@ impl Cognate {
         let pool = self.store.get_pool(pool_id).await?.ok_or_else(invalid)?;
         let keys = self.pool_keys(&pool.id).await?;
         // Only the access-token key verifies access tokens.
-        let claims =
-            cognate_crypto::RsaSigningKey::verify_jwt(token, &[keys.access_token.public_jwk()])
-                .map_err(|_| invalid())?;
+        let claims = keys
+            .access_token
+            .verify_own_jwt(token)
+            .map_err(|_| invalid())?;
         if claims.get("token_use").and_then(Value::as_str) != Some("access") {
             return Err(invalid());
         }

@@ -2,7 +2,8 @@
 //!
 //! `cargo run -p cognate-crypto --release --example srp_cost -- <op> <iterations>` with `<op>`
 //! one of `setup`, `check_password`, `make_verifier`, `server_challenge`, `verify_claim`,
-//! `verify_claim_with_srp_b`, `client`, `sign_jwt`, `all`. Prints µs/op (wall time). For
+//! `verify_claim_with_srp_b`, `client`, `sign_jwt`, `verify_jwt`,
+//! `verify_own_jwt`, `all`. Prints µs/op (wall time). For
 //! instruction counts run it under `valgrind --tool=callgrind` twice with different iteration
 //! counts and divide the difference: everything outside the loop (setup, the group constants,
 //! the inputs) is the same in both runs.
@@ -32,6 +33,8 @@ fn main() {
             "verify_claim_with_srp_b",
             "client",
             "sign_jwt",
+            "verify_jwt",
+            "verify_own_jwt",
         ]
     } else {
         &one
@@ -51,11 +54,15 @@ fn main() {
         .password_claim_signature(POOL, USER, PASSWORD, &v.salt_hex, &ch.srp_b_hex, &block, TS)
         .expect("signature");
     let claims = serde_json::json!({"sub": USER, "token_use": "access", "exp": 1_790_003_600});
-    let key = if ops.contains(&"sign_jwt") {
+    let key = if ops.iter().any(|op| op.ends_with("_jwt")) {
         Some(RsaSigningKey::generate().expect("key"))
     } else {
         None
     };
+    let token = key
+        .as_ref()
+        .map(|k| k.sign_jwt(&claims).expect("sign"))
+        .unwrap_or_default();
 
     for &op in ops {
         let t = Instant::now();
@@ -116,6 +123,16 @@ fn main() {
                 "sign_jwt" => {
                     let key = key.as_ref().expect("key");
                     black_box(key.sign_jwt(black_box(&claims)).expect("sign"));
+                }
+                "verify_jwt" => {
+                    // As check_access_token calls it: the JWK rebuilt per request.
+                    let key = key.as_ref().expect("key");
+                    let jwks = [key.public_jwk()];
+                    black_box(RsaSigningKey::verify_jwt(black_box(&token), &jwks).expect("verify"));
+                }
+                "verify_own_jwt" => {
+                    let key = key.as_ref().expect("key");
+                    black_box(key.verify_own_jwt(black_box(&token)).expect("verify"));
                 }
                 other => panic!("unknown op {other}"),
             }

@@ -2,7 +2,9 @@
 //! verification.
 //!
 //! Tokens are signed directly with aws-lc-rs so the JOSE header is byte-for-byte the one
-//! Cognito emits (`{"kid":"…","alg":"RS256"}`); verification goes through `jsonwebtoken`.
+//! Cognito emits (`{"kid":"…","alg":"RS256"}`); verification against a JWKS goes through
+//! `jsonwebtoken`, verification against one's own key ([`RsaSigningKey::verify_own_jwt`]) uses
+//! the public key parsed once.
 
 use std::fmt;
 use std::sync::Arc;
@@ -10,7 +12,9 @@ use std::sync::Arc;
 use aws_lc_rs::encoding::AsDer as _;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{KeyPair, KeySize};
-use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256, RSA_PKCS1_SHA512};
+use aws_lc_rs::signature::{
+    KeyPair as _, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RSA_PKCS1_SHA512,
+};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::errors::ErrorKind as JwtErrorKind;
@@ -32,6 +36,9 @@ pub struct RsaSigningKey {
     kid: String,
     pkcs8: Zeroizing<Vec<u8>>,
     key_pair: Arc<KeyPair>,
+    /// The public key, parsed once for [`RsaSigningKey::verify_own_jwt`] (aws-lc keeps its
+    /// Montgomery context with it).
+    verifier: Arc<ParsedPublicKey>,
     /// base64url (no padding) of the big-endian modulus without leading zero bytes.
     n: String,
     /// base64url (no padding) of the big-endian public exponent.
@@ -98,10 +105,13 @@ impl RsaSigningKey {
         let e = URL_SAFE_NO_PAD.encode(strip_leading_zeros(
             public.exponent().big_endian_without_leading_zero(),
         ));
+        let verifier = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, public.as_ref())
+            .map_err(|e| CryptoError::InvalidKey(format!("unusable RSA public key ({e})")))?;
         Ok(RsaSigningKey {
             kid,
             pkcs8,
             key_pair: Arc::new(key_pair),
+            verifier: Arc::new(verifier),
             n,
             e,
         })
@@ -307,6 +317,47 @@ impl RsaSigningKey {
     }
 }
 
+impl RsaSigningKey {
+    /// Verifies an RS256 JWT signed with this key and returns its claims: the same checks and
+    /// result as [`RsaSigningKey::verify_jwt`]`(token, &[self.public_jwk()])`, without
+    /// rebuilding the JWK and the aws-lc key on every call (the per-request path of
+    /// GetUser and the other access-token operations).
+    pub fn verify_own_jwt(&self, token: &str) -> Result<Value, CryptoError> {
+        let invalid = |why: &str| CryptoError::InvalidToken(why.to_owned());
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|_| invalid("malformed token header"))?;
+        if header.alg != Algorithm::RS256 {
+            return Err(invalid("token algorithm must be RS256"));
+        }
+        if header.kid.as_deref() != Some(self.kid.as_str()) {
+            return Err(invalid("no key matches the token's kid"));
+        }
+        // decode_header accepted `header.payload.signature` split at the last two dots; the
+        // header part has no dot, so this is the same split.
+        let (message, signature) = token
+            .rsplit_once('.')
+            .ok_or_else(|| invalid("malformed token"))?;
+        let (_, payload) = message
+            .rsplit_once('.')
+            .ok_or_else(|| invalid("malformed token"))?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| invalid("malformed token"))?;
+        self.verifier
+            .verify_sig(message.as_bytes(), &signature)
+            .map_err(|_| invalid("signature does not verify"))?;
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| invalid("malformed token"))?;
+        let claims: Value =
+            serde_json::from_slice(&payload).map_err(|_| invalid("malformed token"))?;
+        if !claims.is_object() {
+            return Err(invalid("claims are not a JSON object"));
+        }
+        Ok(claims)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,6 +532,72 @@ mod tests {
                 "{junk}"
             );
         }
+    }
+
+    /// verify_own_jwt agrees with verify_jwt against the key's own JWK, token by token.
+    #[test]
+    fn verify_own_jwt_matches_verify_jwt() {
+        let key = key_a();
+        let token = key.sign_jwt(&sample_claims()).expect("sign");
+        let parts: Vec<&str> = token.split('.').collect();
+        let (h, p, s) = (parts[0], parts[1], parts[2]);
+        let mut flipped = b64url(s);
+        flipped[7] ^= 0x40;
+        let flipped = URL_SAFE_NO_PAD.encode(flipped);
+        let other = key_b().sign_jwt(&sample_claims()).expect("sign");
+        let other_parts: Vec<&str> = other.split('.').collect();
+        let enc = |v: &str| URL_SAFE_NO_PAD.encode(v);
+        let kid = key.kid();
+        let array_payload = key_a_signed(
+            &enc(&format!(r#"{{"kid":"{kid}","alg":"RS256"}}"#)),
+            &enc("[1]"),
+        );
+        let mut cases = vec![
+            token.clone(),
+            key.sign_jwt(&json!({"sub": "x"})).expect("sign"),
+            format!("{h}.{p}.{flipped}"),
+            format!("{h}.{}.{s}", other_parts[1]),
+            format!("{}.{p}.{s}", other_parts[0]),
+            other.clone(),
+            format!("{h}.{p}.{s}="),
+            format!("{h}.{p}.{s}.{s}"),
+            format!("{h}.{p}"),
+            format!("{h}.{p}."),
+            format!(
+                "{}.{p}.{s}",
+                enc(&format!(r#"{{"kid":"{kid}","alg":"none"}}"#))
+            ),
+            format!(
+                "{}.{p}.{s}",
+                enc(&format!(r#"{{"kid":"{kid}","alg":"RS512"}}"#))
+            ),
+            format!("{}.{p}.{s}", enc(r#"{"alg":"RS256"}"#)),
+            array_payload,
+        ];
+        cases.extend(["", ".", "..", "a.b.c", "....", "é.é.é"].map(String::from));
+        for (i, t) in cases.iter().enumerate() {
+            let want = RsaSigningKey::verify_jwt(t, &[key.public_jwk()]).ok();
+            let got = key.verify_own_jwt(t).ok();
+            assert_eq!(got, want, "case {i}: {t}");
+        }
+        assert_eq!(key.verify_own_jwt(&token).ok(), Some(sample_claims()));
+        assert!(key_b().verify_own_jwt(&token).is_err());
+    }
+
+    /// A token with the given encoded header and payload, correctly signed by key A.
+    fn key_a_signed(header_b64: &str, payload_b64: &str) -> String {
+        let message = format!("{header_b64}.{payload_b64}");
+        let mut sig = vec![0u8; key_a().key_pair.public_modulus_len()];
+        key_a()
+            .key_pair
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                message.as_bytes(),
+                &mut sig,
+            )
+            .expect("sign");
+        format!("{message}.{}", URL_SAFE_NO_PAD.encode(sig))
     }
 
     #[test]
