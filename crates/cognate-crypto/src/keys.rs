@@ -144,6 +144,19 @@ impl RsaSigningKey {
     /// Signs `claims` (a JSON object) as a compact RS256 JWS with header
     /// `{"kid":"<kid>","alg":"RS256"}`.
     pub fn sign_jwt(&self, claims: &Value) -> Result<String, CryptoError> {
+        // cognito-compat: Cognito's JOSE header is exactly {"kid":…,"alg":"RS256"}, in that
+        // order and without `typ`.
+        self.sign_compact(claims, "", "RS256", &RSA_PKCS1_SHA256)
+    }
+
+    /// A compact JWS: header `{"kid":…<extra>,"alg":<alg>}`, `claims`, and the signature.
+    fn sign_compact(
+        &self,
+        claims: &Value,
+        extra_header: &str,
+        alg: &str,
+        padding: &'static dyn aws_lc_rs::signature::RsaEncoding,
+    ) -> Result<String, CryptoError> {
         if !claims.is_object() {
             return Err(CryptoError::Signing(
                 "JWT claims must be a JSON object".into(),
@@ -151,9 +164,7 @@ impl RsaSigningKey {
         }
         let kid_json = serde_json::to_string(&self.kid)
             .map_err(|_| CryptoError::Encoding("kid is not serialisable".into()))?;
-        // cognito-compat: Cognito's JOSE header is exactly {"kid":…,"alg":"RS256"}, in that
-        // order and without `typ`.
-        let header = format!(r#"{{"kid":{kid_json},"alg":"RS256"}}"#);
+        let header = format!(r#"{{"kid":{kid_json}{extra_header},"alg":"{alg}"}}"#);
         let payload = serde_json::to_vec(claims)
             .map_err(|_| CryptoError::Encoding("claims are not serialisable".into()))?;
         let mut token = URL_SAFE_NO_PAD.encode(header.as_bytes());
@@ -163,7 +174,7 @@ impl RsaSigningKey {
         let mut signature = vec![0u8; self.key_pair.public_modulus_len()];
         self.key_pair
             .sign(
-                &RSA_PKCS1_SHA256,
+                padding,
                 &SystemRandom::new(),
                 token.as_bytes(),
                 &mut signature,
@@ -185,32 +196,8 @@ impl RsaSigningKey {
     /// `{"kid":"<kid>","typ":"JWS","alg":"RS512"}`, the shape of the identity
     /// issuer's OpenID tokens.
     pub fn sign_jwt_rs512(&self, claims: &Value) -> Result<String, CryptoError> {
-        if !claims.is_object() {
-            return Err(CryptoError::Signing(
-                "JWT claims must be a JSON object".into(),
-            ));
-        }
-        let kid_json = serde_json::to_string(&self.kid)
-            .map_err(|_| CryptoError::Encoding("kid is not serialisable".into()))?;
         // cognito-compat: identity-pool OpenID tokens carry `typ: JWS` and RS512.
-        let header = format!(r#"{{"kid":{kid_json},"typ":"JWS","alg":"RS512"}}"#);
-        let payload = serde_json::to_vec(claims)
-            .map_err(|_| CryptoError::Encoding("claims are not serialisable".into()))?;
-        let mut token = URL_SAFE_NO_PAD.encode(header.as_bytes());
-        token.push('.');
-        token.push_str(&URL_SAFE_NO_PAD.encode(payload));
-        let mut signature = vec![0u8; self.key_pair.public_modulus_len()];
-        self.key_pair
-            .sign(
-                &RSA_PKCS1_SHA512,
-                &SystemRandom::new(),
-                token.as_bytes(),
-                &mut signature,
-            )
-            .map_err(|_| CryptoError::Signing("RSA signing failed".into()))?;
-        token.push('.');
-        token.push_str(&URL_SAFE_NO_PAD.encode(signature));
-        Ok(token)
+        self.sign_compact(claims, r#","typ":"JWS""#, "RS512", &RSA_PKCS1_SHA512)
     }
 
     /// Verifies a JWT signed by any OpenID provider's key in `jwks` (RS256/384/512,

@@ -8,14 +8,6 @@ use cognate_core::model::Timestamp;
 use cognate_core::ports::{IdentityStore, StoreError, StoreResult};
 use sqlx::Row;
 
-fn to_json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Backend(format!("encode: {e}")))
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> StoreResult<T> {
-    serde_json::from_str(s).map_err(|e| StoreError::Backend(format!("decode: {e}")))
-}
-
 /// The part of an identity row kept as a document.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct IdentityDoc {
@@ -327,4 +319,4 @@ macro_rules! identity_store {
 identity_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 identity_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
 
-use crate::sql::{PgStore, SqliteStore};
+use crate::sql::{PgStore, SqliteStore, from_json, to_json};

@@ -81,11 +81,11 @@ fn filter_value(f: &UserFilter) -> String {
     }
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Backend(format!("encode: {e}")))
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> StoreResult<T> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> StoreResult<T> {
     serde_json::from_str(s).map_err(|e| StoreError::Backend(format!("decode: {e}")))
 }
 
