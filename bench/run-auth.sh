@@ -10,7 +10,9 @@
 # Knobs (environment): SCENARIOS (password,srp,refresh,get-user,admin-get-user,sign-up),
 # CONCURRENCY (16), DURATION (10), REQUESTS (20000), USERS (200), ITERATIONS (300),
 # SERVER_CPU (0), CLIENT_CPU (1), COGNATE_BIN (default: main workspace's release build),
-# SKIP_BUILD=1.
+# SKIP_BUILD=1, DATA_DIR (an existing data dir, e.g. one seeded with a million users; kept),
+# DATABASE (a postgres:// URL, e.g. with ?options=-c%20search_path%3Dschema; then the run is
+# labelled postgres), LABEL (a word for the results file name).
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,8 +27,11 @@ SERVER_CPU="${SERVER_CPU:-0}"
 CLIENT_CPU="${CLIENT_CPU:-1}"
 STAMP="$(date -u +%Y%m%d-%H%M%S)"
 OUT_DIR="${OUT_DIR:-$BENCH_DIR/results}"
-RESULTS="$OUT_DIR/auth-$STAMP.jsonl"
-MD="$OUT_DIR/auth-$STAMP.md"
+LABEL="${LABEL:-}"
+RESULTS="$OUT_DIR/auth-$STAMP${LABEL:+-$LABEL}.jsonl"
+MD="$OUT_DIR/auth-$STAMP${LABEL:+-$LABEL}.md"
+BACKEND=sqlite
+[[ -n "${DATABASE:-}" ]] && BACKEND=postgres
 BENCH="$BENCH_DIR/target/release/cognate-bench"
 mkdir -p "$OUT_DIR"
 WORK="$(mktemp -d /tmp/cognate-auth.XXXXXX)"
@@ -77,8 +82,10 @@ printf '{"kind":"run","commit":"%s","started":"%s","loadavg":"%s","cores":%s}\n'
     "$COMMIT" "$(date -u +%FT%TZ)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" >>"$RESULTS"
 
 out="$WORK/server.out"
+DB_ARGS=()
+[[ -n "${DATABASE:-}" ]] && DB_ARGS=(--database "$DATABASE")
 taskset -c "$SERVER_CPU" "$COGNATE_BIN" --config "$WORK/cognate.toml" serve --listen 127.0.0.1:0 \
-    --data-dir "$WORK/data" >"$out" 2>"$WORK/server.log" &
+    --data-dir "${DATA_DIR:-$WORK/data}" "${DB_ARGS[@]}" >"$out" 2>"$WORK/server.log" &
 SERVER_PID=$!
 SERVER_URL=""
 for _ in $(seq 1 300); do
@@ -93,13 +100,13 @@ done
 log "server $SERVER_PID on $SERVER_URL (cpu $SERVER_CPU); trigger echo on $TRIGGER_URL"
 
 {
-    echo "Commit $COMMIT, $(date -u +%FT%TZ), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB; server on cpu $SERVER_CPU (SQLite), generator on cpu $CLIENT_CPU, concurrency $CONCURRENCY, ≤${DURATION} s or ≤$REQUESTS requests per scenario, $USERS users."
+    echo "Commit $COMMIT, $(date -u +%FT%TZ), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB; server on cpu $SERVER_CPU ($BACKEND${DATA_DIR:+, data dir $DATA_DIR}), generator on cpu $CLIENT_CPU, concurrency $CONCURRENCY, ≤${DURATION} s or ≤$REQUESTS requests per scenario, $USERS users (created through the API for the run)."
     echo
     echo "### Scenarios"
     echo
     taskset -c "$CLIENT_CPU" "$BENCH" auth --url "$SERVER_URL" --scenario "$SCENARIOS" \
         --concurrency "$CONCURRENCY" --duration "$DURATION" --requests "$REQUESTS" --users "$USERS" \
-        --server-pid "$SERVER_PID" --json-out "$RESULTS"
+        --server-pid "$SERVER_PID" --backend "$BACKEND" --json-out "$RESULTS"
     echo
     echo "### Crypto floor (one thread, cpu $SERVER_CPU, server idle)"
     echo
@@ -109,6 +116,6 @@ log "server $SERVER_PID on $SERVER_URL (cpu $SERVER_CPU); trigger echo on $TRIGG
     echo
     taskset -c "$CLIENT_CPU" "$BENCH" auth --url "$SERVER_URL" --scenario password --trigger-url "$TRIGGER_URL" \
         --concurrency "$CONCURRENCY" --duration "$DURATION" --requests "$REQUESTS" --users "$USERS" \
-        --server-pid "$SERVER_PID" --json-out "$RESULTS"
+        --server-pid "$SERVER_PID" --backend "$BACKEND" --json-out "$RESULTS"
 } | tee "$MD"
 log "results: $RESULTS, $MD; load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

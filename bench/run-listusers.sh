@@ -12,7 +12,10 @@
 # SQLITE_OPTIMIZE (1: also run the SQLite scenarios after PRAGMA optimize),
 # SERVER_CPU (0), CLIENT_CPU (1), COGNATE_BIN (default: the main workspace's
 # release build, built here), SNAPSHOT=<git rev> to build server and bench from
-# that commit instead of the work tree, KEEP_WORK=1 to keep the temporary directory.
+# that commit instead of the work tree, KEEP_WORK=1 to keep the temporary directory,
+# AUTH_SCENARIOS (e.g. "password,refresh,get-user,admin-get-user,sign-up"): after the ListUsers
+# scenarios, also run bench/run-auth.sh against the seeded store (its own pool of 200 users
+# beside the USERS seeded ones), results labelled <backend>-<USERS>.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -198,6 +201,15 @@ pg_plans() { # url title explain-options
     echo "# Query plans, $(date -u +%FT%TZ), $USERS users, commit $COMMIT"
 } >"$PLANS"
 
+# The sign-in, token and read scenarios against the seeded store (server stopped before).
+auth_at_scale() { # backend data-dir database-url
+    [[ -n "${AUTH_SCENARIOS:-}" ]] || return 0
+    log "$1: auth scenarios ($AUTH_SCENARIOS) beside $USERS seeded users"
+    SKIP_BUILD=1 COGNATE_BIN="$COGNATE_BIN" SCENARIOS="$AUTH_SCENARIOS" LABEL="$1-$USERS" USERS="${AUTH_USERS:-200}" \
+        DATA_DIR="$2" DATABASE="$3" SERVER_CPU="$SERVER_CPU" CLIENT_CPU="$CLIENT_CPU" \
+        OUT_DIR="$OUT_DIR" "$BENCH_DIR/run-auth.sh" >&2
+}
+
 # --- SQLite ----------------------------------------------------------------
 run_sqlite() {
     local dir="$WORK/sqlite"
@@ -226,6 +238,7 @@ run_sqlite() {
     start_server sqlite --data-dir "$dir"
     run_scenarios sqlite
     stop_server sqlite
+    auth_at_scale sqlite "$dir" ""
 
     if [[ "${SQLITE_OPTIMIZE:-1}" == 1 ]]; then
         # Diagnostic: the same database once SQLite has statistics (sqlite_stat1).
@@ -276,6 +289,7 @@ run_postgres() {
     start_server postgres --data-dir "$dir" --database "$url"
     run_scenarios postgres
     stop_server postgres
+    auth_at_scale postgres "$dir" "$url"
     psql -q "$PG_URL" -c "DROP SCHEMA $PG_SCHEMA CASCADE"
     PG_SCHEMA=""
 }
