@@ -89,17 +89,58 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> StoreResult<
     serde_json::from_str(s).map_err(|e| StoreError::Backend(format!("decode: {e}")))
 }
 
+/// Decoded pool documents by pool id, each with the exact text it was decoded
+/// from. A read still fetches the document (so every node sees every update at
+/// once); only when the text is byte-for-byte the cached one is the JSON decode
+/// skipped (15 % of a GetUser's instructions under callgrind).
+#[derive(Default)]
+pub(crate) struct PoolDocCache {
+    entries: std::sync::RwLock<std::collections::HashMap<String, (String, UserPool)>>,
+}
+
+/// Pools cached at most (the cache starts over beyond this).
+const POOL_CACHE_MAX: usize = 4096;
+
+impl PoolDocCache {
+    fn decode(&self, pool_id: &str, doc: String) -> StoreResult<UserPool> {
+        if let Ok(entries) = self.entries.read()
+            && let Some((text, pool)) = entries.get(pool_id)
+            && *text == doc
+        {
+            return Ok(pool.clone());
+        }
+        let pool: UserPool = from_json(&doc)?;
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() >= POOL_CACHE_MAX {
+                entries.clear();
+            }
+            entries.insert(pool_id.to_string(), (doc, pool.clone()));
+        }
+        Ok(pool)
+    }
+
+    fn forget(&self, pool_id: &str) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.remove(pool_id);
+        }
+    }
+}
+
 macro_rules! sql_store {
     ($name:ident, $db:ty, $row:ty, $backend:literal) => {
         /// The store on this backend.
         #[derive(Clone)]
         pub struct $name {
             pub(crate) pool: sqlx::Pool<$db>,
+            pool_docs: std::sync::Arc<PoolDocCache>,
         }
 
         impl $name {
             pub fn new(pool: sqlx::Pool<$db>) -> Self {
-                Self { pool }
+                Self {
+                    pool,
+                    pool_docs: Default::default(),
+                }
             }
             pub fn pool(&self) -> &sqlx::Pool<$db> {
                 &self.pool
@@ -835,7 +876,7 @@ macro_rules! sql_store {
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(map_err)?;
-                doc.map(|d| from_json(&d)).transpose()
+                doc.map(|d| self.pool_docs.decode(pool_id, d)).transpose()
             }
 
             async fn update_pool(&self, pool: &UserPool) -> StoreResult<bool> {
@@ -850,6 +891,7 @@ macro_rules! sql_store {
             }
 
             async fn delete_pool(&self, pool_id: &str) -> StoreResult<bool> {
+                self.pool_docs.forget(pool_id);
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
                 for statement in [
                     "DELETE FROM pool_keys WHERE pool_id = $1",

@@ -204,6 +204,8 @@ async fn create_pool_is_atomic(store: &dyn Store) {
 async fn update_pool(store: &dyn Store) {
     let mut p = pool("us-east-1_AAAAAAAAA", "before");
     store.create_pool(&p, &keys(&p.id)).await.unwrap();
+    // Read first: a store that keeps decoded documents must still see the update.
+    assert_eq!(store.get_pool(&p.id).await.unwrap().unwrap().name, "before");
     p.name = "after".into();
     p.last_modified_date = 1_800_000_000.75;
     p.settings.deletion_protection = Some("ACTIVE".into());
