@@ -88,6 +88,95 @@ pub struct AuthArgs {
     /// Append one JSON result line per scenario to this file.
     #[arg(long)]
     pub json_out: Option<PathBuf>,
+    /// `sign-up` only: append `POOL_ID<TAB>USERNAME` to this file for every sign-up the
+    /// server acknowledged (HTTP 200 with a JSON body), one write per line as it arrives
+    /// (warm-up included). With it, the first transport error (the server is gone) stops
+    /// the scenario from sending more requests: the durability check (run-durability.sh).
+    #[arg(long)]
+    pub ack_log: Option<PathBuf>,
+    /// `sign-up` only: append `POOL_ID<TAB>USERNAME<TAB>KIND<TAB>ERROR` for every sign-up
+    /// that was not acknowledged; KIND is `connect` (never reached the server), `transport`
+    /// (sent, connection lost before the answer: in flight), `http` or `other`.
+    #[arg(long)]
+    pub nack_log: Option<PathBuf>,
+}
+
+/// Where the `sign-up` scenario records its outcomes (see `--ack-log`, `--nack-log`).
+#[derive(Clone, Default)]
+struct SignUpLogs {
+    ack: Option<Arc<std::fs::File>>,
+    nack: Option<Arc<std::fs::File>>,
+    /// Set on the first transport error when `ack` is set: send nothing more.
+    gone: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl SignUpLogs {
+    fn open(args: &AuthArgs) -> anyhow::Result<Self> {
+        let open = |p: &Option<PathBuf>| -> anyhow::Result<Option<Arc<std::fs::File>>> {
+            p.as_ref()
+                .map(|p| {
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(p)
+                        .with_context(|| format!("opening {}", p.display()))
+                        .map(Arc::new)
+                })
+                .transpose()
+        };
+        Ok(SignUpLogs {
+            ack: open(&args.ack_log)?,
+            nack: open(&args.nack_log)?,
+            gone: Arc::default(),
+        })
+    }
+
+    /// One `write` per line on an unbuffered O_APPEND file: the line is in the kernel
+    /// (it survives this process being killed) before the next request is counted.
+    fn record(&self, pool_id: &str, username: &str, result: &Result<Value, String>) {
+        use std::io::Write as _;
+        use std::sync::atomic::Ordering;
+        match result {
+            Ok(_) => {
+                if let Some(mut f) = self.ack.as_deref() {
+                    let line = format!("{pool_id}\t{username}\n");
+                    if let Err(e) = f.write_all(line.as_bytes()) {
+                        eprintln!("ack log: {e}");
+                    }
+                }
+            }
+            Err(e) => {
+                let kind = if e.starts_with("transport (connect)") {
+                    "connect"
+                } else if e.starts_with("transport") || e.starts_with("reading body") {
+                    "transport"
+                } else if e.starts_with("HTTP") {
+                    "http"
+                } else {
+                    "other"
+                };
+                if kind == "connect" || kind == "transport" {
+                    self.gone.store(true, Ordering::Relaxed);
+                }
+                if let Some(mut f) = self.nack.as_deref() {
+                    let msg: String = e
+                        .chars()
+                        .take(200)
+                        .map(|c| if c.is_control() { ' ' } else { c })
+                        .collect();
+                    let line = format!("{pool_id}\t{username}\t{kind}\t{msg}\n");
+                    if let Err(e) = f.write_all(line.as_bytes()) {
+                        eprintln!("nack log: {e}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The server is gone and the run records acknowledgements: stop sending.
+    fn stopped(&self) -> bool {
+        self.ack.is_some() && self.gone.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// One pool set up for the scenarios.
@@ -231,7 +320,7 @@ fn has_tokens(v: &Value) -> Option<String> {
     }
 }
 
-fn make_op(name: &str, c: &Client, s: &Arc<Setup>) -> anyhow::Result<Op> {
+fn make_op(name: &str, c: &Client, s: &Arc<Setup>, logs: &SignUpLogs) -> anyhow::Result<Op> {
     if crate::identity::SCENARIOS.contains(&name) {
         let ip = s
             .identity
@@ -306,16 +395,24 @@ fn make_op(name: &str, c: &Client, s: &Arc<Setup>) -> anyhow::Result<Op> {
         "sign-up" => {
             // A fresh name per call: `seq` restarts at 0 after the warm-up.
             let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+            let logs = logs.clone();
             Arc::new(move |_| {
                 let seq = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let (c, s, nonce) = (c.clone(), s.clone(), nonce.clone());
+                let (c, s, nonce, logs) = (c.clone(), s.clone(), nonce.clone(), logs.clone());
                 Box::pin(async move {
+                    if logs.stopped() {
+                        // No request, no sample: idle until the time budget ends.
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        return Vec::new();
+                    }
+                    let username = format!("su-{nonce}-{seq}");
                     let r = c
                     .call(
                         "SignUp",
-                        &json!({"ClientId": s.client_id, "Username": format!("su-{nonce}-{seq}"), "Password": PASSWORD}),
+                        &json!({"ClientId": s.client_id, "Username": username, "Password": PASSWORD}),
                     )
                     .await;
+                    logs.record(&s.pool_id, &username, &r.result);
                     vec![sample(r, |v| {
                         (!v["UserSub"].is_string()).then(|| "no UserSub".into())
                     })]
@@ -509,6 +606,7 @@ async fn serve_echo(addr: &str) -> anyhow::Result<()> {
 
 pub async fn run(args: AuthArgs) -> anyhow::Result<()> {
     let c = Client::new(&args.url, args.concurrency)?;
+    let logs = SignUpLogs::open(&args)?;
     let mut names: Vec<String> = if args.scenario == "all" {
         SCENARIOS.iter().map(|s| s.to_string()).collect()
     } else {
@@ -578,7 +676,7 @@ pub async fn run(args: AuthArgs) -> anyhow::Result<()> {
         } else {
             &plain
         };
-        let op = make_op(name, &c, s)?;
+        let op = make_op(name, &c, s, &logs)?;
         // Warm-up (not recorded).
         let _ = load::run(
             op.clone(),

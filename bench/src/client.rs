@@ -85,6 +85,8 @@ impl Client {
             .send()
             .await;
         let outcome = match sent {
+            // "(connect)": the request never reached the server (e.g. connection refused).
+            Err(e) if e.is_connect() => Err(format!("transport (connect): {e}")),
             Err(e) => Err(format!("transport: {e}")),
             Ok(resp) => {
                 let status = resp.status();
