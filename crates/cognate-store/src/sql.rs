@@ -3,8 +3,8 @@
 use crate::map_err;
 use async_trait::async_trait;
 use cognate_core::model::{
-    AuthSession, Channel, CodePurpose, Device, Group, KeyPurpose, Message, PasswordRecord,
-    SearchAttribute, StoredCode, StoredKey, User, UserFilter, UserPool, UserState,
+    AuthSession, Channel, ClientSettings, CodePurpose, Device, Group, KeyPurpose, Message,
+    PasswordRecord, SearchAttribute, StoredCode, StoredKey, User, UserFilter, UserPool, UserState,
 };
 use cognate_core::ports::{Store, StoreError, StoreResult, StoredClient, UserStore};
 use serde::{Deserialize, Serialize};
@@ -89,39 +89,46 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> StoreResult<
     serde_json::from_str(s).map_err(|e| StoreError::Backend(format!("decode: {e}")))
 }
 
-/// Decoded pool documents by pool id, each with the exact text it was decoded
-/// from. A read still fetches the document (so every node sees every update at
-/// once); only when the text is byte-for-byte the cached one is the JSON decode
-/// skipped (15 % of a GetUser's instructions under callgrind).
-#[derive(Default)]
-pub(crate) struct PoolDocCache {
-    entries: std::sync::RwLock<std::collections::HashMap<String, (String, UserPool)>>,
+/// Decoded JSON documents (pools, app clients) by id, each with the exact text
+/// it was decoded from. A read still fetches the document, so every node sees
+/// every update at once; only when the text is byte-for-byte the cached one is
+/// the decode skipped (a pool's decode was 15 % of a GetUser's instructions).
+pub(crate) struct DocCache<T> {
+    entries: std::sync::RwLock<std::collections::HashMap<String, (String, T)>>,
 }
 
-/// Pools cached at most (the cache starts over beyond this).
-const POOL_CACHE_MAX: usize = 4096;
+impl<T> Default for DocCache<T> {
+    fn default() -> Self {
+        Self {
+            entries: Default::default(),
+        }
+    }
+}
 
-impl PoolDocCache {
-    fn decode(&self, pool_id: &str, doc: String) -> StoreResult<UserPool> {
+/// Documents cached at most per kind (the cache starts over beyond this).
+const DOC_CACHE_MAX: usize = 4096;
+
+impl<T: serde::de::DeserializeOwned + Clone> DocCache<T> {
+    fn decode(&self, id: &str, doc: String) -> StoreResult<T> {
         if let Ok(entries) = self.entries.read()
-            && let Some((text, pool)) = entries.get(pool_id)
+            && let Some((text, value)) = entries.get(id)
             && *text == doc
         {
-            return Ok(pool.clone());
+            return Ok(value.clone());
         }
-        let pool: UserPool = from_json(&doc)?;
+        let value: T = from_json(&doc)?;
         if let Ok(mut entries) = self.entries.write() {
-            if entries.len() >= POOL_CACHE_MAX {
+            if entries.len() >= DOC_CACHE_MAX {
                 entries.clear();
             }
-            entries.insert(pool_id.to_string(), (doc, pool.clone()));
+            entries.insert(id.to_string(), (doc, value.clone()));
         }
-        Ok(pool)
+        Ok(value)
     }
 
-    fn forget(&self, pool_id: &str) {
+    fn forget(&self, id: &str) {
         if let Ok(mut entries) = self.entries.write() {
-            entries.remove(pool_id);
+            entries.remove(id);
         }
     }
 }
@@ -132,7 +139,8 @@ macro_rules! sql_store {
         #[derive(Clone)]
         pub struct $name {
             pub(crate) pool: sqlx::Pool<$db>,
-            pool_docs: std::sync::Arc<PoolDocCache>,
+            pool_docs: std::sync::Arc<DocCache<UserPool>>,
+            client_docs: std::sync::Arc<DocCache<ClientSettings>>,
         }
 
         impl $name {
@@ -140,19 +148,24 @@ macro_rules! sql_store {
                 Self {
                     pool,
                     pool_docs: Default::default(),
+                    client_docs: Default::default(),
                 }
             }
             pub fn pool(&self) -> &sqlx::Pool<$db> {
                 &self.pool
             }
-            fn client_from_row(row: &$row) -> StoreResult<StoredClient> {
+            fn client_from_row(&self, row: &$row) -> StoreResult<StoredClient> {
+                let client_id: String = row.try_get("client_id").map_err(map_err)?;
+                let settings = self
+                    .client_docs
+                    .decode(&client_id, row.try_get::<String, _>("doc").map_err(map_err)?)?;
                 Ok(StoredClient {
                     pool_id: row.try_get("pool_id").map_err(map_err)?,
-                    client_id: row.try_get("client_id").map_err(map_err)?,
+                    client_id,
                     sealed_secret: row.try_get("sealed_secret").map_err(map_err)?,
                     creation_date: row.try_get("created_at").map_err(map_err)?,
                     last_modified_date: row.try_get("updated_at").map_err(map_err)?,
-                    settings: from_json(&row.try_get::<String, _>("doc").map_err(map_err)?)?,
+                    settings,
                 })
             }
         }
@@ -987,7 +1000,7 @@ macro_rules! sql_store {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(map_err)?;
-                row.as_ref().map(Self::client_from_row).transpose()
+                row.as_ref().map(|r| self.client_from_row(r)).transpose()
             }
 
             async fn get_client_by_id(&self, client_id: &str) -> StoreResult<Option<StoredClient>> {
@@ -998,7 +1011,7 @@ macro_rules! sql_store {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(map_err)?;
-                row.as_ref().map(Self::client_from_row).transpose()
+                row.as_ref().map(|r| self.client_from_row(r)).transpose()
             }
 
             async fn update_client(&self, c: &StoredClient) -> StoreResult<bool> {
@@ -1017,6 +1030,7 @@ macro_rules! sql_store {
             }
 
             async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool> {
+                self.client_docs.forget(client_id);
                 let r = sqlx::query("DELETE FROM user_pool_clients WHERE pool_id = $1 AND client_id = $2")
                     .bind(pool_id)
                     .bind(client_id)
@@ -1036,7 +1050,7 @@ macro_rules! sql_store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(map_err)?;
-                rows.iter().map(Self::client_from_row).collect()
+                rows.iter().map(|r| self.client_from_row(r)).collect()
             }
         }
     };

@@ -408,6 +408,9 @@ async fn client_update(store: &dyn Store) {
     store.create_pool(&p, &keys(&p.id)).await.unwrap();
     let mut c = client(&p.id, "c1", None);
     store.create_client(&c).await.unwrap();
+    // Read first (by id and by pool): a store that keeps decoded documents must see the update.
+    assert_eq!(store.get_client_by_id("c1").await.unwrap().as_ref(), Some(&c));
+    assert_eq!(store.get_client(&p.id, "c1").await.unwrap().as_ref(), Some(&c));
 
     // None -> Some secret, new settings.
     c.sealed_secret = Some(vec![9, 8, 7]);
@@ -418,6 +421,7 @@ async fn client_update(store: &dyn Store) {
     assert!(store.update_client(&c).await.unwrap());
     let got = store.get_client(&p.id, "c1").await.unwrap().unwrap();
     assert_eq!(got, c);
+    assert_eq!(store.get_client_by_id("c1").await.unwrap().as_ref(), Some(&c));
     // The creation date is not the update's to change.
     assert_eq!(got.creation_date, 1_700_000_100.25);
 
