@@ -409,8 +409,14 @@ async fn client_update(store: &dyn Store) {
     let mut c = client(&p.id, "c1", None);
     store.create_client(&c).await.unwrap();
     // Read first (by id and by pool): a store that keeps decoded documents must see the update.
-    assert_eq!(store.get_client_by_id("c1").await.unwrap().as_ref(), Some(&c));
-    assert_eq!(store.get_client(&p.id, "c1").await.unwrap().as_ref(), Some(&c));
+    assert_eq!(
+        store.get_client_by_id("c1").await.unwrap().as_ref(),
+        Some(&c)
+    );
+    assert_eq!(
+        store.get_client(&p.id, "c1").await.unwrap().as_ref(),
+        Some(&c)
+    );
 
     // None -> Some secret, new settings.
     c.sealed_secret = Some(vec![9, 8, 7]);
@@ -421,7 +427,10 @@ async fn client_update(store: &dyn Store) {
     assert!(store.update_client(&c).await.unwrap());
     let got = store.get_client(&p.id, "c1").await.unwrap().unwrap();
     assert_eq!(got, c);
-    assert_eq!(store.get_client_by_id("c1").await.unwrap().as_ref(), Some(&c));
+    assert_eq!(
+        store.get_client_by_id("c1").await.unwrap().as_ref(),
+        Some(&c)
+    );
     // The creation date is not the update's to change.
     assert_eq!(got.creation_date, 1_700_000_100.25);
 
