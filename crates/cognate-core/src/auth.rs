@@ -116,6 +116,27 @@ pub(crate) fn incorrect() -> CoreError {
     CoreError::not_authorized("Incorrect username or password.")
 }
 
+/// The parts every SRP claim answer (PASSWORD_VERIFIER, DEVICE_PASSWORD_VERIFIER)
+/// carries: the step state sealed in its secret block (under `aad`), the block
+/// itself (the claim signs it), the claim's signature and its timestamp.
+/// Anything malformed is "incorrect".
+pub(crate) fn open_claim<'a>(
+    master: &cognate_crypto::MasterKey,
+    r: &'a BTreeMap<String, String>,
+    aad: &[u8],
+) -> CoreResult<(StepState, Vec<u8>, &'a str, &'a str)> {
+    use base64::Engine;
+    let block_b64 = param(r, "PASSWORD_CLAIM_SECRET_BLOCK")?;
+    let signature = param(r, "PASSWORD_CLAIM_SIGNATURE")?;
+    let ts = param(r, "TIMESTAMP")?;
+    let block = base64::engine::general_purpose::STANDARD
+        .decode(block_b64)
+        .map_err(|_| incorrect())?;
+    let plain = master.open(&block, aad).map_err(|_| incorrect())?;
+    let state: StepState = serde_json::from_slice(&plain).map_err(|_| incorrect())?;
+    Ok((state, block, signature, ts))
+}
+
 fn pool_name(pool: &UserPool) -> &str {
     pool.id.split_once('_').map_or(pool.id.as_str(), |(_, n)| n)
 }
@@ -864,19 +885,8 @@ impl Cognate {
         meta: &CallMeta,
         ip: Option<String>,
     ) -> CoreResult<AuthOutcome> {
-        use base64::Engine;
-        let block_b64 = param(r, "PASSWORD_CLAIM_SECRET_BLOCK")?;
-        let signature = param(r, "PASSWORD_CLAIM_SIGNATURE")?;
-        let ts = param(r, "TIMESTAMP")?;
+        let (state, block, signature, ts) = open_claim(&self.master, r, SECRET_BLOCK_AAD)?;
         let answered_as = param(r, "USERNAME")?;
-        let block = base64::engine::general_purpose::STANDARD
-            .decode(block_b64)
-            .map_err(|_| incorrect())?;
-        let plain = self
-            .master
-            .open(&block, SECRET_BLOCK_AAD)
-            .map_err(|_| incorrect())?;
-        let state: StepState = serde_json::from_slice(&plain).map_err(|_| incorrect())?;
         let expired =
             || CoreError::not_authorized("Invalid session for the user, session is expired.");
         if state.client != client.client_id

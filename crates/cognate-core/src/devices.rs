@@ -10,7 +10,7 @@
 //! (`Device`'s `Debug` redacts it), and claims against it are compared in
 //! constant time by `cognate_crypto::srp`.
 
-use crate::auth::{AuthOutcome, StepState};
+use crate::auth::{AuthOutcome, StepState, incorrect, param};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AppClient, Device, Page, PasswordRecord, User, UserPool};
 use crate::ports::timestamp;
@@ -106,19 +106,8 @@ fn not_found() -> CoreError {
     CoreError::not_found("Device does not exist.")
 }
 
-fn incorrect() -> CoreError {
-    CoreError::not_authorized("Incorrect username or password.")
-}
-
 fn expired() -> CoreError {
     CoreError::not_authorized("Invalid session for the user, session is expired.")
-}
-
-fn param<'a>(p: &'a BTreeMap<String, String>, name: &str) -> CoreResult<&'a str> {
-    p.get(name)
-        .map(String::as_str)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| CoreError::invalid_parameter(format!("Missing required parameter {name}")))
 }
 
 impl Cognate {
@@ -315,19 +304,9 @@ impl Cognate {
         meta: &CallMeta,
         ip: Option<String>,
     ) -> CoreResult<AuthOutcome> {
-        use base64::Engine;
-        let block_b64 = param(r, "PASSWORD_CLAIM_SECRET_BLOCK")?;
-        let signature = param(r, "PASSWORD_CLAIM_SIGNATURE")?;
-        let ts = param(r, "TIMESTAMP")?;
+        let (state, block, signature, ts) =
+            crate::auth::open_claim(&self.master, r, DEVICE_BLOCK_AAD)?;
         let key = param(r, "DEVICE_KEY")?;
-        let block = base64::engine::general_purpose::STANDARD
-            .decode(block_b64)
-            .map_err(|_| incorrect())?;
-        let plain = self
-            .master
-            .open(&block, DEVICE_BLOCK_AAD)
-            .map_err(|_| incorrect())?;
-        let state: StepState = serde_json::from_slice(&plain).map_err(|_| incorrect())?;
         if state.client != client.client_id
             || state.pool != pool.id
             || state.challenge != DEVICE_PASSWORD_VERIFIER
