@@ -46,6 +46,10 @@ pub struct Cognate {
     pub(crate) upstream_sts: Option<Arc<dyn UpstreamSts>>,
     /// The identity issuer's key, loaded (or generated) on first use.
     pub(crate) identity_key: tokio::sync::OnceCell<Arc<RsaSigningKey>>,
+    /// SHA-256 of access tokens whose signature verified (a fact that never
+    /// changes): a later check of the same bytes skips the RSA verification.
+    /// Expiry, scope and revocation are still checked every time.
+    pub(crate) verified_tokens: RwLock<std::collections::HashSet<[u8; 32]>>,
     /// OpenID providers' JWKS by provider key, with when they were fetched.
     pub(crate) jwks_cache: RwLock<HashMap<String, (std::time::Instant, Vec<serde_json::Value>)>>,
 }
@@ -72,6 +76,7 @@ impl Cognate {
             fetcher: None,
             upstream_sts: None,
             identity_key: tokio::sync::OnceCell::new(),
+            verified_tokens: RwLock::new(std::collections::HashSet::new()),
             jwks_cache: RwLock::new(HashMap::new()),
         }
     }

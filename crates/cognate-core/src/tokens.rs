@@ -7,6 +7,10 @@ use crate::model::{AppClient, AuthSession, User, UserPool};
 use crate::service::Cognate;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+/// Verified access-token digests kept at most (the set starts over beyond this).
+const VERIFIED_TOKENS_MAX: usize = 50_000;
 
 pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 
@@ -549,12 +553,29 @@ impl Cognate {
             return Err(invalid());
         }
         let pool = self.store.get_pool(pool_id).await?.ok_or_else(invalid)?;
-        let keys = self.pool_keys(&pool.id).await?;
-        // Only the access-token key verifies access tokens.
-        let claims = keys
-            .access_token
-            .verify_own_jwt(token)
-            .map_err(|_| invalid())?;
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let seen = self
+            .verified_tokens
+            .read()
+            .is_ok_and(|set| set.contains(&digest));
+        let claims = if seen {
+            // These exact bytes verified before: the claims are the ones decoded above.
+            unverified
+        } else {
+            let keys = self.pool_keys(&pool.id).await?;
+            // Only the access-token key verifies access tokens.
+            let claims = keys
+                .access_token
+                .verify_own_jwt(token)
+                .map_err(|_| invalid())?;
+            if let Ok(mut set) = self.verified_tokens.write() {
+                if set.len() >= VERIFIED_TOKENS_MAX {
+                    set.clear();
+                }
+                set.insert(digest);
+            }
+            claims
+        };
         if claims.get("token_use").and_then(Value::as_str) != Some("access") {
             return Err(invalid());
         }
