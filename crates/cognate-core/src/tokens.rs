@@ -12,6 +12,20 @@ use sha2::{Digest, Sha256};
 /// Verified access-token digests kept at most (the set starts over beyond this).
 const VERIFIED_TOKENS_MAX: usize = 50_000;
 
+/// The claims of a compact JWT before its signature is checked (to pick the
+/// key or verifier, or after the same bytes verified once). None unless the
+/// payload is base64url JSON of an object.
+pub(crate) fn unverified_claims(token: &str) -> Option<Value> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    serde_json::from_slice::<Value>(&bytes)
+        .ok()
+        .filter(Value::is_object)
+}
+
 pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 
 /// Claims a pre-token-generation trigger may not add, change or remove.
@@ -536,14 +550,7 @@ impl Cognate {
     /// Verifies an access token as the user-pool APIs do.
     pub async fn check_access_token(&self, token: &str) -> CoreResult<AccessContext> {
         let invalid = || CoreError::not_authorized("Invalid Access Token");
-        let payload = token.split('.').nth(1).ok_or_else(invalid)?;
-        let unverified: Value = {
-            use base64::Engine;
-            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(payload)
-                .map_err(|_| invalid())?;
-            serde_json::from_slice(&bytes).map_err(|_| invalid())?
-        };
+        let unverified = unverified_claims(token).ok_or_else(invalid)?;
         let iss = unverified
             .get("iss")
             .and_then(Value::as_str)

@@ -91,18 +91,6 @@ pub struct AuthorizeOutcome {
     pub access_key_id: String,
 }
 
-/// The claims of a JWT before its signature is checked (to pick the verifier).
-pub(crate) fn unverified_claims(token: &str) -> Option<Value> {
-    use base64::Engine;
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    serde_json::from_slice::<Value>(&bytes)
-        .ok()
-        .filter(Value::is_object)
-}
-
 fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -337,7 +325,7 @@ impl Cognate {
 
     async fn web_identity_from_token(&self, token: &str) -> CoreResult<WebIdentity> {
         let invalid = |m: &str| CoreError::new(ErrorKind::InvalidIdentityToken, m.to_string());
-        let unverified = unverified_claims(token).ok_or_else(|| {
+        let unverified = crate::tokens::unverified_claims(token).ok_or_else(|| {
             invalid("The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)")
         })?;
         let iss = unverified
@@ -562,9 +550,7 @@ impl Cognate {
             vec![now.unix_timestamp().to_string()],
         );
         context.insert("aws:securetransport".into(), vec!["false".into()]);
-        if let Some(provider) = Some(&grant.provider) {
-            context.insert("aws:federatedprovider".into(), vec![provider.clone()]);
-        }
+        context.insert("aws:federatedprovider".into(), vec![grant.provider.clone()]);
         context.extend(extra_context);
         let decision = eval::decide(
             &role_policies,

@@ -159,6 +159,18 @@ async fn identity_pool(
     id
 }
 
+/// A new guest identity of the pool (GetId without Logins).
+async fn guest_id(c: &ci::Client, pool_id: &str) -> String {
+    c.get_id()
+        .identity_pool_id(pool_id)
+        .send()
+        .await
+        .expect("guest GetId")
+        .identity_id()
+        .expect("IdentityId")
+        .to_string()
+}
+
 /// The assumed-role ARN the credentials act as (GetCallerIdentity with them).
 async fn caller_arn(ts: &TestServer, key: &str, secret: &str, token: &str) -> String {
     sts_client(ts, key, secret, Some(token))
@@ -1008,15 +1020,7 @@ cognate_testkit::both_with!(
     |ts: TestServer| async move {
         let c = identity_client(&ts);
         let ip = identity_pool(&c, true, &[], None).await;
-        let id = c
-            .get_id()
-            .identity_pool_id(&ip)
-            .send()
-            .await
-            .unwrap()
-            .identity_id()
-            .unwrap()
-            .to_string();
+        let id = guest_id(&c, &ip).await;
         let out = c
             .get_open_id_token()
             .identity_id(&id)
@@ -1097,15 +1101,7 @@ async fn expired_login_tokens_and_credentials() {
         let c = identity_client(&ts);
         let (_pool, client, key, id_token) = user_pool_login(&ts, &[]).await;
         let ip = identity_pool(&c, true, &[(&key, &client)], None).await;
-        let guest = c
-            .get_id()
-            .identity_pool_id(&ip)
-            .send()
-            .await
-            .unwrap()
-            .identity_id()
-            .unwrap()
-            .to_string();
+        let guest = guest_id(&c, &ip).await;
         let open_id = c
             .get_open_id_token()
             .identity_id(&guest)
