@@ -4,10 +4,11 @@
 # Starts `cognate serve` (open mode, SQLite in a temporary data dir, a config mapping
 # three trigger ARNs to the bench's echo handler) pinned to SERVER_CPU, runs the `auth`
 # scenarios pinned to CLIENT_CPU, then `crypto-floor` on SERVER_CPU (server idle), then
-# `password` without and with 3 HTTP triggers.
+# `password` without and with 3 HTTP triggers, and `custom-auth`.
 # Results: bench/results/auth-<stamp>.jsonl and .md.
 #
-# Knobs (environment): SCENARIOS (password,srp,refresh,get-user,admin-get-user,sign-up),
+# Knobs (environment): SCENARIOS (password,srp,refresh,get-user,admin-get-user,sign-up,
+# admin-create-user), TRIGGER_SCENARIOS (password,custom-auth; the pass with HTTP triggers),
 # CONCURRENCY (16), DURATION (10), REQUESTS (20000), USERS (200), ITERATIONS (300),
 # SERVER_CPU (0), CLIENT_CPU (1), COGNATE_BIN (default: main workspace's release build),
 # SKIP_BUILD=1, DATA_DIR (an existing data dir, e.g. one seeded with a million users; kept),
@@ -17,7 +18,7 @@ set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$BENCH_DIR")"
-SCENARIOS="${SCENARIOS:-password,srp,refresh,get-user,admin-get-user,sign-up}"
+SCENARIOS="${SCENARIOS:-password,srp,refresh,get-user,admin-get-user,sign-up,admin-create-user}"
 CONCURRENCY="${CONCURRENCY:-16}"
 DURATION="${DURATION:-10}"
 REQUESTS="${REQUESTS:-20000}"
@@ -75,6 +76,18 @@ url = "$TRIGGER_URL/"
 [[triggers.functions]]
 arn = "arn:aws:lambda:us-east-1:000000000000:function:bench-pre-token"
 url = "$TRIGGER_URL/"
+
+[[triggers.functions]]
+arn = "arn:aws:lambda:us-east-1:000000000000:function:bench-define"
+url = "$TRIGGER_URL/"
+
+[[triggers.functions]]
+arn = "arn:aws:lambda:us-east-1:000000000000:function:bench-create"
+url = "$TRIGGER_URL/"
+
+[[triggers.functions]]
+arn = "arn:aws:lambda:us-east-1:000000000000:function:bench-verify"
+url = "$TRIGGER_URL/"
 EOF
 
 log "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -112,9 +125,9 @@ log "server $SERVER_PID on $SERVER_URL (cpu $SERVER_CPU); trigger echo on $TRIGG
     echo
     taskset -c "$SERVER_CPU" "$BENCH" crypto-floor --iterations "$ITERATIONS" --json-out "$RESULTS"
     echo
-    echo "### USER_PASSWORD_AUTH without / with 3 HTTP triggers (PreAuthentication, PostAuthentication, PreTokenGeneration; echo handler in the generator)"
+    echo "### HTTP triggers: USER_PASSWORD_AUTH without / with 3 (PreAuthentication, PostAuthentication, PreTokenGeneration; echo handler in the generator), and a CUSTOM_AUTH round (Define, Create, Verify, Define)"
     echo
-    taskset -c "$CLIENT_CPU" "$BENCH" auth --url "$SERVER_URL" --scenario password --trigger-url "$TRIGGER_URL" \
+    taskset -c "$CLIENT_CPU" "$BENCH" auth --url "$SERVER_URL" --scenario "${TRIGGER_SCENARIOS:-password,custom-auth}" --trigger-url "$TRIGGER_URL" \
         --concurrency "$CONCURRENCY" --duration "$DURATION" --requests "$REQUESTS" --users "$USERS" \
         --server-pid "$SERVER_PID" --backend "$BACKEND" --json-out "$RESULTS"
 } | tee "$MD"

@@ -10,14 +10,22 @@
 //! - `get-user`: GetUser with an access token;
 //! - `admin-get-user`: AdminGetUser;
 //! - `sign-up`: SignUp of fresh usernames;
+//! - `admin-create-user`: AdminCreateUser of fresh usernames (MessageAction SUPPRESS, a
+//!   temporary password given, so the server computes one SRP verifier per user);
+//! - `custom-auth` (needs `--trigger-url`): one CUSTOM_AUTH round, InitiateAuth CUSTOM_AUTH
+//!   (DefineAuthChallenge + CreateAuthChallenge) then RespondToAuthChallenge CUSTOM_CHALLENGE
+//!   (VerifyAuthChallengeResponse + DefineAuthChallenge, then tokens): two requests and four
+//!   HTTP trigger calls per sign-in, to the bench's handler;
 //! - `identity-guest`, `identity-auth`, `identity-credentials`: identity pools (GetId,
 //!   GetCredentialsForIdentity), see [`crate::identity`].
 //!
 //! With `--trigger-url http://127.0.0.1:PORT`, the bench also serves a tiny HTTP handler
-//! on that address that echoes every trigger event back, sets up a second pool whose
+//! on that address that echoes every trigger event back (answering custom-challenge events,
+//! see [`trigger_reply`]). With `password` among the scenarios it sets up a second pool whose
 //! LambdaConfig names PreAuthentication, PostAuthentication and PreTokenGeneration ARNs
-//! (which the server's `[[triggers.functions]]` must map to that URL), and runs `password`
-//! on both pools: `password` and `password+triggers`.
+//! (which the server's `[[triggers.functions]]` must map to that URL) and runs `password`
+//! on both pools: `password` and `password+triggers`; `custom-auth` runs on a third pool
+//! naming the DefineAuthChallenge, CreateAuthChallenge and VerifyAuthChallengeResponse ARNs.
 //!
 //! CPU: the generator's own CPU (utime+stime of this process, /proc/self/stat) and, with
 //! `--server-pid`, the server's (/proc/<pid>/stat) over each scenario, plus the server's
@@ -40,6 +48,11 @@ const PASSWORD: &str = "Bench-Passw0rd!";
 pub const ARN_PRE_AUTH: &str = "arn:aws:lambda:us-east-1:000000000000:function:bench-pre-auth";
 pub const ARN_POST_AUTH: &str = "arn:aws:lambda:us-east-1:000000000000:function:bench-post-auth";
 pub const ARN_PRE_TOKEN: &str = "arn:aws:lambda:us-east-1:000000000000:function:bench-pre-token";
+pub const ARN_DEFINE: &str = "arn:aws:lambda:us-east-1:000000000000:function:bench-define";
+pub const ARN_CREATE: &str = "arn:aws:lambda:us-east-1:000000000000:function:bench-create";
+pub const ARN_VERIFY: &str = "arn:aws:lambda:us-east-1:000000000000:function:bench-verify";
+/// The answer the bench's CreateAuthChallenge handler expects.
+const CUSTOM_ANSWER: &str = "bench-answer-42";
 const SCENARIOS: &[&str] = &[
     "password",
     "srp",
@@ -47,6 +60,8 @@ const SCENARIOS: &[&str] = &[
     "get-user",
     "admin-get-user",
     "sign-up",
+    "admin-create-user",
+    "custom-auth",
     "identity-guest",
     "identity-auth",
     "identity-credentials",
@@ -58,7 +73,8 @@ pub struct AuthArgs {
     #[arg(long)]
     pub url: String,
     /// Comma-separated scenarios, or `all`: password, srp, refresh, get-user, admin-get-user, sign-up,
-    /// identity-guest, identity-auth, identity-credentials.
+    /// admin-create-user, custom-auth (needs --trigger-url), identity-guest, identity-auth,
+    /// identity-credentials.
     #[arg(long, default_value = "password")]
     pub scenario: String,
     #[arg(long, default_value_t = 16)]
@@ -218,7 +234,7 @@ async fn setup(
         c.call(
             "CreateUserPoolClient",
             &json!({"UserPoolId": pool_id, "ClientName": "bench",
-                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}),
+                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CUSTOM_AUTH"]}),
         )
         .await,
         "CreateUserPoolClient",
@@ -419,6 +435,31 @@ fn make_op(name: &str, c: &Client, s: &Arc<Setup>, logs: &SignUpLogs) -> anyhow:
                 })
             })
         }
+        "admin-create-user" => {
+            let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+            Arc::new(move |_| {
+                let seq = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let (c, s, nonce) = (c.clone(), s.clone(), nonce.clone());
+                Box::pin(async move {
+                    let username = format!("ac-{nonce}-{seq}");
+                    let r = c
+                        .call(
+                            "AdminCreateUser",
+                            &json!({"UserPoolId": s.pool_id, "Username": username,
+                                "TemporaryPassword": PASSWORD, "MessageAction": "SUPPRESS",
+                                "UserAttributes": [{"Name": "email", "Value": format!("{username}@example.com")}]}),
+                        )
+                        .await;
+                    vec![sample(r, |v| {
+                        (!v["User"]["Username"].is_string()).then(|| "no User".into())
+                    })]
+                })
+            })
+        }
+        "custom-auth" => Arc::new(move |seq| {
+            let (c, s) = (c.clone(), s.clone());
+            Box::pin(async move { custom_sign_in(&c, &s, seq).await })
+        }),
         other => bail!(
             "unknown scenario {other:?} (known: {}, all)",
             SCENARIOS.join(", ")
@@ -430,7 +471,7 @@ fn make_op(name: &str, c: &Client, s: &Arc<Setup>, logs: &SignUpLogs) -> anyhow:
 /// Requests one operation of scenario `name` sends (ops/s = req/s ÷ this).
 fn requests_per_op(name: &str) -> f64 {
     match name {
-        "srp" => 2.0,
+        "srp" | "custom-auth" => 2.0,
         other => crate::identity::requests_per_op(other).unwrap_or(1.0),
     }
 }
@@ -528,6 +569,86 @@ async fn srp_sign_in(c: &Client, s: &Setup, seq: u64) -> Vec<Sample> {
     vec![first, sample(r2, has_tokens)]
 }
 
+/// One CUSTOM_AUTH sign-in: the challenge the bench's CreateAuthChallenge handler set,
+/// answered right, then tokens.
+async fn custom_sign_in(c: &Client, s: &Setup, seq: u64) -> Vec<Sample> {
+    let u = &s.usernames[(crate::mix(seq) % s.usernames.len() as u64) as usize];
+    let r1 = c
+        .call(
+            "InitiateAuth",
+            &json!({"AuthFlow": "CUSTOM_AUTH", "ClientId": s.client_id,
+                "AuthParameters": {"USERNAME": u}}),
+        )
+        .await;
+    let latency1 = r1.latency;
+    let v = match r1.result {
+        Err(e) => {
+            return vec![Sample {
+                latency: latency1,
+                rows: 0,
+                error: Some(e),
+            }];
+        }
+        Ok(v) => v,
+    };
+    let (Some("CUSTOM_CHALLENGE"), Some(session), Some(user)) = (
+        v["ChallengeName"].as_str(),
+        v["Session"].as_str(),
+        v["ChallengeParameters"]["USERNAME"].as_str(),
+    ) else {
+        return vec![Sample {
+            latency: latency1,
+            rows: 0,
+            error: Some(format!("no custom challenge: {v}")),
+        }];
+    };
+    let first = Sample {
+        latency: latency1,
+        rows: 1,
+        error: None,
+    };
+    let r2 = c
+        .call(
+            "RespondToAuthChallenge",
+            &json!({"ClientId": s.client_id, "ChallengeName": "CUSTOM_CHALLENGE", "Session": session,
+                "ChallengeResponses": {"USERNAME": user, "ANSWER": CUSTOM_ANSWER}}),
+        )
+        .await;
+    vec![first, sample(r2, has_tokens)]
+}
+
+/// The bench's trigger handler: custom-challenge events get a real answer (one challenge,
+/// then tokens); every other event is echoed back unchanged.
+fn trigger_reply(body: &[u8]) -> Vec<u8> {
+    let Ok(mut ev) = serde_json::from_slice::<Value>(body) else {
+        return body.to_vec();
+    };
+    match ev["triggerSource"].as_str() {
+        Some("DefineAuthChallenge_Authentication") => {
+            let last_ok = ev["request"]["session"]
+                .as_array()
+                .and_then(|a| a.last())
+                .map(|r| r["challengeResult"] == json!(true));
+            ev["response"] = match last_ok {
+                None => json!({"challengeName": "CUSTOM_CHALLENGE", "issueTokens": false, "failAuthentication": false}),
+                Some(true) => json!({"issueTokens": true, "failAuthentication": false}),
+                Some(false) => json!({"issueTokens": false, "failAuthentication": true}),
+            };
+        }
+        Some("CreateAuthChallenge_Authentication") => {
+            ev["response"] = json!({"publicChallengeParameters": {"question": "bench"},
+                "privateChallengeParameters": {"answer": CUSTOM_ANSWER}, "challengeMetadata": "BENCH"});
+        }
+        Some("VerifyAuthChallengeResponse_Authentication") => {
+            let right = ev["request"]["privateChallengeParameters"]["answer"]
+                == ev["request"]["challengeAnswer"];
+            ev["response"] = json!({"answerCorrect": right});
+        }
+        _ => return body.to_vec(),
+    }
+    serde_json::to_vec(&ev).unwrap_or_else(|_| body.to_vec())
+}
+
 /// utime+stime in seconds from /proc/<pid>/stat (fields 14 and 15; USER_HZ = 100 on Linux).
 fn proc_cpu(pid: &str) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -549,7 +670,8 @@ fn vm_hwm_kb(pid: u32) -> Option<u64> {
         .ok()
 }
 
-/// Serves `POST` requests on `addr`, answering each with its own body (HTTP/1.1 keep-alive).
+/// Serves `POST` requests on `addr`, answering each with its own body (HTTP/1.1 keep-alive),
+/// or with [`trigger_reply`]'s answer for custom-challenge events.
 async fn serve_echo(addr: &str) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -586,7 +708,13 @@ async fn serve_echo(addr: &str) -> anyhow::Result<()> {
                             Ok(k) => buf.extend_from_slice(&tmp[..k]),
                         }
                     }
-                    let body: Vec<u8> = buf[head_end..head_end + len].to_vec();
+                    let raw = &buf[head_end..head_end + len];
+                    // Only custom-challenge events are parsed; the rest is echoed as is.
+                    let body: Vec<u8> = if raw.windows(13).any(|w| w == b"AuthChallenge") {
+                        trigger_reply(raw)
+                    } else {
+                        raw.to_vec()
+                    };
                     buf.drain(..head_end + len);
                     let mut resp = format!(
                         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
@@ -650,31 +778,43 @@ pub async fn run(args: AuthArgs) -> anyhow::Result<()> {
     }
     let plain = Arc::new(plain);
     let mut triggered = None;
+    let mut custom = None;
+    let wants_custom = names.iter().any(|n| n == "custom-auth");
+    if wants_custom && args.trigger_url.is_none() {
+        bail!("the custom-auth scenario needs --trigger-url (and the server's [[triggers.functions]] mapping the bench-define/create/verify ARNs to it)");
+    }
     if let Some(url) = &args.trigger_url {
         let addr = url
             .trim_start_matches("http://")
             .trim_end_matches('/')
             .to_string();
         serve_echo(&addr).await?;
-        let lambda = json!({"PreAuthentication": ARN_PRE_AUTH, "PostAuthentication": ARN_POST_AUTH,
-            "PreTokenGeneration": ARN_PRE_TOKEN});
-        triggered = Some(Arc::new(
-            setup(&c, "triggers", args.users, Some(lambda), false).await?,
-        ));
-        if !names.iter().any(|n| n == "password") {
-            names.push("password".into());
+        if names.iter().any(|n| n == "password") {
+            let lambda = json!({"PreAuthentication": ARN_PRE_AUTH, "PostAuthentication": ARN_POST_AUTH,
+                "PreTokenGeneration": ARN_PRE_TOKEN});
+            triggered = Some(Arc::new(
+                setup(&c, "triggers", args.users, Some(lambda), false).await?,
+            ));
+            let at = names.iter().position(|n| n == "password").unwrap_or(0);
+            names.insert(at + 1, "password+triggers".into());
         }
-        names.push("password+triggers".into());
+        if wants_custom {
+            let lambda = json!({"DefineAuthChallenge": ARN_DEFINE, "CreateAuthChallenge": ARN_CREATE,
+                "VerifyAuthChallengeResponse": ARN_VERIFY});
+            custom = Some(Arc::new(
+                setup(&c, "custom", args.users, Some(lambda), false).await?,
+            ));
+        }
     }
     println!(
         "| scenario | ops/s | req/s | p50 ms | p99 ms | errors | server CPU % | generator CPU % | server peak RSS MiB |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for name in &names {
-        let s = if name == "password+triggers" {
-            triggered.as_ref().unwrap()
-        } else {
-            &plain
+        let s = match name.as_str() {
+            "password+triggers" => triggered.as_ref().context("no trigger pool")?,
+            "custom-auth" => custom.as_ref().context("no custom-auth pool")?,
+            _ => &plain,
         };
         let op = make_op(name, &c, s, &logs)?;
         // Warm-up (not recorded).
