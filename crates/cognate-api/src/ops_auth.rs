@@ -188,16 +188,12 @@ pub async fn dispatch(
         "GetUser" => {
             let r: TokenRequest = input(body)?;
             let ctx = core.check_access_token(&r.access_token).await?;
-            let readable = match core
-                .store()
-                .get_client(&ctx.pool.id, &ctx.client_id)
-                .await?
-            {
-                Some(c) => c.settings.read_attributes,
-                None => Vec::new(),
-            };
+            let readable = ctx
+                .client
+                .as_ref()
+                .map_or(&[][..], |c| &c.settings.read_attributes[..]);
             let only: Option<Vec<String>> = (!readable.is_empty()).then(|| {
-                let mut r = readable.clone();
+                let mut r = readable.to_vec();
                 r.push("sub".into());
                 r
             });

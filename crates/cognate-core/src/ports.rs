@@ -93,6 +93,37 @@ pub trait Store: UserStore + IdentityStore + Send + Sync + 'static {
         after: Option<&str>,
         limit: usize,
     ) -> StoreResult<Vec<StoredClient>>;
+
+    /// Everything an access token's holder needs, keyed by the token's (not yet verified)
+    /// claims: the pool, the sign-in session `origin_jti`, the user `sub` and the app
+    /// client. `None` when the pool does not exist. The SQL stores read it in one statement
+    /// (every token-authenticated call starts here); this default reads it piece by piece.
+    async fn access_lookup(
+        &self,
+        pool_id: &str,
+        origin_jti: &str,
+        sub: &str,
+        client_id: &str,
+    ) -> StoreResult<Option<AccessLookup>> {
+        let Some(pool) = self.get_pool(pool_id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(AccessLookup {
+            session: self.get_auth_session(pool_id, origin_jti).await?,
+            user: self.get_user_by_sub(pool_id, sub).await?,
+            client: self.get_client(pool_id, client_id).await?,
+            pool,
+        }))
+    }
+}
+
+/// What [`Store::access_lookup`] reads.
+#[derive(Debug, Clone)]
+pub struct AccessLookup {
+    pub pool: UserPool,
+    pub session: Option<AuthSession>,
+    pub user: Option<User>,
+    pub client: Option<StoredClient>,
 }
 
 /// Users, groups, codes and the outbox.

@@ -89,6 +89,8 @@ pub struct AccessContext {
     pub pool: UserPool,
     pub user: User,
     pub client_id: String,
+    /// The app client the token was issued to, if it still exists.
+    pub client: Option<crate::ports::StoredClient>,
     pub claims: Value,
 }
 
@@ -551,28 +553,32 @@ impl Cognate {
     pub async fn check_access_token(&self, token: &str) -> CoreResult<AccessContext> {
         let invalid = || CoreError::not_authorized("Invalid Access Token");
         let unverified = unverified_claims(token).ok_or_else(invalid)?;
-        let iss = unverified
-            .get("iss")
-            .and_then(Value::as_str)
-            .ok_or_else(invalid)?;
+        let claim = |name: &str| unverified.get(name).and_then(Value::as_str);
+        let iss = claim("iss").ok_or_else(invalid)?;
         let pool_id = iss.rsplit('/').next().ok_or_else(invalid)?;
         if self.issuer(pool_id) != iss {
             return Err(invalid());
         }
-        let pool = self.store.get_pool(pool_id).await?.ok_or_else(invalid)?;
+        // One store read keyed by the unverified claims; nothing it returns is used unless
+        // the signature below holds for exactly these claims.
+        let origin = claim("origin_jti").ok_or_else(invalid)?;
+        let sub = claim("sub").ok_or_else(invalid)?;
+        let client_id = claim("client_id").unwrap_or_default().to_string();
+        let found = self
+            .store
+            .access_lookup(pool_id, origin, sub, &client_id)
+            .await?
+            .ok_or_else(invalid)?;
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let seen = self
             .verified_tokens
             .read()
             .is_ok_and(|set| set.contains(&digest));
-        let claims = if seen {
-            // These exact bytes verified before: the claims are the ones decoded above.
-            unverified
-        } else {
-            let keys = self.pool_keys(&pool.id).await?;
-            // Only the access-token key verifies access tokens.
-            let claims = keys
-                .access_token
+        if !seen {
+            let keys = self.pool_keys(&found.pool.id).await?;
+            // Only the access-token key verifies access tokens. The verified claims are the
+            // decoded ones: the signature covers these exact bytes.
+            keys.access_token
                 .verify_own_jwt(token)
                 .map_err(|_| invalid())?;
             if let Ok(mut set) = self.verified_tokens.write() {
@@ -581,8 +587,8 @@ impl Cognate {
                 }
                 set.insert(digest);
             }
-            claims
-        };
+        }
+        let claims = unverified;
         if claims.get("token_use").and_then(Value::as_str) != Some("access") {
             return Err(invalid());
         }
@@ -602,35 +608,20 @@ impl Cognate {
                 "Access Token does not have required scopes",
             ));
         }
-        let origin = claims
-            .get("origin_jti")
-            .and_then(Value::as_str)
-            .ok_or_else(invalid)?;
-        let session = self.store.get_auth_session(&pool.id, origin).await?;
-        if session.is_none_or(|s| s.revoked) {
+        if found.session.is_none_or(|s| s.revoked) {
             return Err(CoreError::not_authorized("Access Token has been revoked"));
         }
-        let sub = claims
-            .get("sub")
-            .and_then(Value::as_str)
-            .ok_or_else(invalid)?;
-        let user = self
-            .store
-            .get_user_by_sub(&pool.id, sub)
-            .await?
+        let user = found
+            .user
             .ok_or_else(|| CoreError::new(ErrorKind::UserNotFound, "User does not exist."))?;
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
-        let client_id = claims
-            .get("client_id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
         Ok(AccessContext {
-            pool,
+            pool: found.pool,
             user,
             client_id,
+            client: found.client,
             claims,
         })
     }

@@ -6,7 +6,7 @@ use cognate_core::model::{
     AuthSession, Channel, ClientSettings, CodePurpose, Device, Group, KeyPurpose, Message,
     PasswordRecord, SearchAttribute, StoredCode, StoredKey, User, UserFilter, UserPool, UserState,
 };
-use cognate_core::ports::{Store, StoreError, StoreResult, StoredClient, UserStore};
+use cognate_core::ports::{AccessLookup, Store, StoreError, StoreResult, StoredClient, UserStore};
 use serde::{Deserialize, Serialize};
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::BTreeMap;
@@ -1051,6 +1051,81 @@ macro_rules! sql_store {
                 .await
                 .map_err(map_err)?;
                 rows.iter().map(|r| self.client_from_row(r)).collect()
+            }
+
+            async fn access_lookup(
+                &self,
+                pool_id: &str,
+                origin_jti: &str,
+                sub: &str,
+                client_id: &str,
+            ) -> StoreResult<Option<AccessLookup>> {
+                // One statement: the user's columns keep their names (for `user_from_row`),
+                // the others are prefixed. Every LEFT JOIN is on a unique key.
+                let row = sqlx::query(
+                    "SELECT p.doc AS p_doc, \
+                     s.origin_jti AS s_origin_jti, s.username_key AS s_username_key, s.client_id AS s_client_id, \
+                     s.auth_time AS s_auth_time, s.expires_at AS s_expires_at, s.revoked AS s_revoked, \
+                     s.refresh_id AS s_refresh_id, s.previous_refresh_id AS s_previous_refresh_id, s.rotated_at AS s_rotated_at, \
+                     u.pool_id, u.username_key, u.username, u.sub, u.status, u.enabled, u.alias_email, u.alias_phone, \
+                     u.alias_preferred, u.doc, u.created_at, u.updated_at, \
+                     c.client_id AS c_client_id, c.doc AS c_doc, c.sealed_secret AS c_sealed_secret, \
+                     c.created_at AS c_created_at, c.updated_at AS c_updated_at \
+                     FROM user_pools p \
+                     LEFT JOIN auth_sessions s ON s.pool_id = p.id AND s.origin_jti = $2 \
+                     LEFT JOIN users u ON u.pool_id = p.id AND u.sub = $3 \
+                     LEFT JOIN user_pool_clients c ON c.pool_id = p.id AND c.client_id = $4 \
+                     WHERE p.id = $1",
+                )
+                .bind(pool_id)
+                .bind(origin_jti)
+                .bind(sub)
+                .bind(client_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err)?;
+                let Some(r) = row else {
+                    return Ok(None);
+                };
+                let pool = self
+                    .pool_docs
+                    .decode(pool_id, r.try_get::<String, _>("p_doc").map_err(map_err)?)?;
+                let session = match r.try_get::<Option<String>, _>("s_origin_jti").map_err(map_err)? {
+                    None => None,
+                    Some(origin_jti) => Some(AuthSession {
+                        pool_id: pool_id.to_string(),
+                        origin_jti,
+                        username_key: r.try_get("s_username_key").map_err(map_err)?,
+                        client_id: r.try_get("s_client_id").map_err(map_err)?,
+                        auth_time: r.try_get("s_auth_time").map_err(map_err)?,
+                        expires_at: r.try_get("s_expires_at").map_err(map_err)?,
+                        revoked: r.try_get::<i64, _>("s_revoked").map_err(map_err)? != 0,
+                        refresh_id: r.try_get("s_refresh_id").map_err(map_err)?,
+                        previous_refresh_id: r.try_get("s_previous_refresh_id").map_err(map_err)?,
+                        rotated_at: r.try_get("s_rotated_at").map_err(map_err)?,
+                    }),
+                };
+                let user = match r.try_get::<Option<String>, _>("username_key").map_err(map_err)? {
+                    None => None,
+                    Some(_) => Some(Self::user_from_row(&r)?),
+                };
+                let client = match r.try_get::<Option<String>, _>("c_client_id").map_err(map_err)? {
+                    None => None,
+                    Some(id) => {
+                        let settings = self
+                            .client_docs
+                            .decode(&id, r.try_get::<String, _>("c_doc").map_err(map_err)?)?;
+                        Some(StoredClient {
+                            pool_id: pool_id.to_string(),
+                            client_id: id,
+                            sealed_secret: r.try_get("c_sealed_secret").map_err(map_err)?,
+                            creation_date: r.try_get("c_created_at").map_err(map_err)?,
+                            last_modified_date: r.try_get("c_updated_at").map_err(map_err)?,
+                            settings,
+                        })
+                    }
+                };
+                Ok(Some(AccessLookup { pool, session, user, client }))
             }
         }
     };

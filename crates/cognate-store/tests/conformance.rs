@@ -8,9 +8,9 @@
 use cognate_core::iam::model::{CredentialGrant, Role, StoredCredentials};
 use cognate_core::identity::model::{IdentityPool, IdentityPoolRecord, IdentityRecord, LoginLink};
 use cognate_core::model::{
-    AliasKeys, ClientSettings, Device, KeyPurpose, PasswordPolicy, PasswordRecord, Policies,
-    PoolSettings, SchemaAttribute, StoredKey, TokenValidityUnits, User, UserPool, UserState,
-    UsernameConfiguration,
+    AliasKeys, AuthSession, ClientSettings, Device, KeyPurpose, PasswordPolicy, PasswordRecord,
+    Policies, PoolSettings, SchemaAttribute, StoredKey, TokenValidityUnits, User, UserPool,
+    UserState, UsernameConfiguration,
 };
 use cognate_core::ports::{Store, StoreError, StoredClient};
 use std::collections::BTreeMap;
@@ -600,6 +600,112 @@ fn user(pool_id: &str, name: &str) -> User {
     }
 }
 
+/// `access_lookup` reads in one go exactly what the piecewise reads return, and each part is
+/// absent on its own when missing (a pool that does not exist: nothing at all).
+async fn access_lookup_matches_piecewise_reads(store: &dyn Store) {
+    store
+        .create_pool(&pool("us-east-1_Acc1", "acc"), &keys("us-east-1_Acc1"))
+        .await
+        .unwrap();
+    store
+        .create_pool(&pool("us-east-1_Acc2", "other"), &keys("us-east-1_Acc2"))
+        .await
+        .unwrap();
+    store
+        .create_client(&client("us-east-1_Acc1", "accclient1", Some(b"sealed")))
+        .await
+        .unwrap();
+    store
+        .create_client(&client("us-east-1_Acc2", "accclient2", None))
+        .await
+        .unwrap();
+    let mut u = user("us-east-1_Acc1", "alice");
+    u.attributes
+        .insert("email".into(), "alice@example.com".into());
+    u.password = Some(PasswordRecord {
+        salt: "aa".into(),
+        verifier: "bb".into(),
+    });
+    store.create_user(&u).await.unwrap();
+    let session = AuthSession {
+        pool_id: "us-east-1_Acc1".into(),
+        origin_jti: "origin-1".into(),
+        username_key: "alice".into(),
+        client_id: "accclient1".into(),
+        auth_time: 1_700_000_000,
+        expires_at: 1_700_086_400.0,
+        revoked: false,
+        refresh_id: Some("r1".into()),
+        previous_refresh_id: None,
+        rotated_at: None,
+    };
+    store.create_auth_session(&session).await.unwrap();
+
+    let all = store
+        .access_lookup("us-east-1_Acc1", "origin-1", &u.sub, "accclient1")
+        .await
+        .unwrap()
+        .expect("the pool exists");
+    assert_eq!(
+        Some(all.pool),
+        store.get_pool("us-east-1_Acc1").await.unwrap()
+    );
+    assert_eq!(
+        all.session,
+        store
+            .get_auth_session("us-east-1_Acc1", "origin-1")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        all.session.as_ref().map(|s| s.refresh_id.as_deref()),
+        Some(Some("r1"))
+    );
+    assert_eq!(all.user, Some(u.clone()));
+    assert_eq!(
+        all.client,
+        store
+            .get_client("us-east-1_Acc1", "accclient1")
+            .await
+            .unwrap()
+    );
+    assert!(all.client.is_some());
+
+    // Revocation shows.
+    store
+        .revoke_auth_session("us-east-1_Acc1", "origin-1")
+        .await
+        .unwrap();
+    let revoked = store
+        .access_lookup("us-east-1_Acc1", "origin-1", &u.sub, "accclient1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(revoked.session.unwrap().revoked);
+
+    // Each part missing on its own; other pools' rows never leak in.
+    let none = store
+        .access_lookup("us-east-1_Acc1", "origin-x", "no-such-sub", "accclient2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(none.session.is_none() && none.user.is_none() && none.client.is_none());
+    let other = store
+        .access_lookup("us-east-1_Acc2", "origin-1", &u.sub, "accclient1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(other.pool.id, "us-east-1_Acc2");
+    assert!(other.session.is_none() && other.user.is_none() && other.client.is_none());
+    assert!(
+        store
+            .access_lookup("us-east-1_Nope", "origin-1", &u.sub, "accclient1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
 fn device_keys(d: &[Device]) -> Vec<&str> {
     d.iter().map(|d| d.device_key.as_str()).collect()
 }
@@ -1063,6 +1169,7 @@ conformance!(
     identity_logins_are_unique_per_pool,
     roles_and_credentials,
     device_lifecycle,
+    access_lookup_matches_piecewise_reads,
 );
 
 // Migrations are applied at every open; a second open of the same database must
