@@ -911,11 +911,13 @@ impl Cognate {
             .require_user(pool, &state.username)
             .await
             .map_err(|_| incorrect())?;
-        // The answer must be for the user the challenge was issued to.
-        let same = self
-            .find_user(pool, answered_as)
-            .await?
-            .is_some_and(|u| u.username_key == user.username_key);
+        // The answer must be for the user the challenge was issued to. Lookups try the
+        // username first, so a name whose key is this user's needs no second read.
+        let same = pool.username_key(answered_as) == user.username_key
+            || self
+                .find_user(pool, answered_as)
+                .await?
+                .is_some_and(|u| u.username_key == user.username_key);
         if !same {
             return Err(incorrect());
         }

@@ -94,6 +94,18 @@ pub trait Store: UserStore + IdentityStore + Send + Sync + 'static {
         limit: usize,
     ) -> StoreResult<Vec<StoredClient>>;
 
+    /// An app client with its pool, by client id alone (where every client-id-only operation
+    /// starts: InitiateAuth, SignUp, …). The SQL stores read both in one statement.
+    async fn get_client_with_pool(
+        &self,
+        client_id: &str,
+    ) -> StoreResult<Option<(StoredClient, UserPool)>> {
+        let Some(client) = self.get_client_by_id(client_id).await? else {
+            return Ok(None);
+        };
+        Ok(self.get_pool(&client.pool_id).await?.map(|p| (client, p)))
+    }
+
     /// Everything an access token's holder needs, keyed by the token's (not yet verified)
     /// claims: the pool, the sign-in session `origin_jti`, the user `sub` and the app
     /// client. `None` when the pool does not exist. The SQL stores read it in one statement

@@ -447,20 +447,18 @@ impl Cognate {
         if claims.exp < self.now().unix_timestamp() {
             return Err(CoreError::not_authorized("Refresh Token has expired"));
         }
-        let session = self
+        let revoked = || CoreError::not_authorized("Refresh Token has been revoked");
+        // The sign-in session and the user in one read (the caller has the pool already).
+        let found = self
             .store
-            .get_auth_session(&claims.pool, &claims.origin_jti)
-            .await?;
-        let session = match session {
-            Some(s) if !s.revoked => s,
-            _ => return Err(CoreError::not_authorized("Refresh Token has been revoked")),
-        };
-        let pool = self.require_pool(&claims.pool).await?;
-        let user = self
-            .store
-            .get_user_by_sub(&pool.id, &claims.sub)
+            .access_lookup(&claims.pool, &claims.origin_jti, &claims.sub, "")
             .await?
-            .ok_or_else(|| CoreError::not_authorized("Refresh Token has been revoked"))?;
+            .ok_or_else(revoked)?;
+        let session = match found.session {
+            Some(s) if !s.revoked => s,
+            _ => return Err(revoked()),
+        };
+        let user = found.user.ok_or_else(revoked)?;
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }

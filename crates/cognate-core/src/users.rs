@@ -328,12 +328,11 @@ pub struct AdminCreateUserRequest {
 
 impl Cognate {
     pub async fn client_by_id(&self, client_id: &str) -> CoreResult<(UserPool, AppClient)> {
-        let stored = self
+        let (stored, pool) = self
             .store
-            .get_client_by_id(client_id)
+            .get_client_with_pool(client_id)
             .await?
             .ok_or_else(|| CoreError::client_not_found(client_id))?;
-        let pool = self.require_pool(&stored.pool_id).await?;
         let client = self.open_stored(stored)?;
         Ok((pool, client))
     }

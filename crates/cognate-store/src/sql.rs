@@ -1053,6 +1053,25 @@ macro_rules! sql_store {
                 rows.iter().map(|r| self.client_from_row(r)).collect()
             }
 
+            async fn get_client_with_pool(&self, client_id: &str) -> StoreResult<Option<(StoredClient, UserPool)>> {
+                let row = sqlx::query(
+                    "SELECT c.client_id, c.pool_id, c.doc, c.sealed_secret, c.created_at, c.updated_at, p.doc AS p_doc \
+                     FROM user_pool_clients c JOIN user_pools p ON p.id = c.pool_id WHERE c.client_id = $1",
+                )
+                .bind(client_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err)?;
+                let Some(r) = row else {
+                    return Ok(None);
+                };
+                let client = self.client_from_row(&r)?;
+                let pool = self
+                    .pool_docs
+                    .decode(&client.pool_id, r.try_get::<String, _>("p_doc").map_err(map_err)?)?;
+                Ok(Some((client, pool)))
+            }
+
             async fn access_lookup(
                 &self,
                 pool_id: &str,

@@ -600,9 +600,10 @@ fn user(pool_id: &str, name: &str) -> User {
     }
 }
 
-/// `access_lookup` reads in one go exactly what the piecewise reads return, and each part is
-/// absent on its own when missing (a pool that does not exist: nothing at all).
-async fn access_lookup_matches_piecewise_reads(store: &dyn Store) {
+/// `access_lookup` and `get_client_with_pool` read in one go exactly what the piecewise reads
+/// return, and each part is absent on its own when missing (a pool that does not exist:
+/// nothing at all).
+async fn combined_reads_match_piecewise_reads(store: &dyn Store) {
     store
         .create_pool(&pool("us-east-1_Acc1", "acc"), &keys("us-east-1_Acc1"))
         .await
@@ -670,6 +671,31 @@ async fn access_lookup_matches_piecewise_reads(store: &dyn Store) {
             .unwrap()
     );
     assert!(all.client.is_some());
+
+    // A client with its pool, by client id alone.
+    let (c, p) = store
+        .get_client_with_pool("accclient1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(Some(c), store.get_client_by_id("accclient1").await.unwrap());
+    assert_eq!(Some(p), store.get_pool("us-east-1_Acc1").await.unwrap());
+    let (c2, p2) = store
+        .get_client_with_pool("accclient2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (c2.pool_id.as_str(), p2.id.as_str()),
+        ("us-east-1_Acc2", "us-east-1_Acc2")
+    );
+    assert!(
+        store
+            .get_client_with_pool("nosuchclient")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Revocation shows.
     store
@@ -1169,7 +1195,7 @@ conformance!(
     identity_logins_are_unique_per_pool,
     roles_and_credentials,
     device_lifecycle,
-    access_lookup_matches_piecewise_reads,
+    combined_reads_match_piecewise_reads,
 );
 
 // Migrations are applied at every open; a second open of the same database must
