@@ -4,7 +4,8 @@
 # Starts `cognate serve` (open mode, SQLite in a temporary data dir, a config mapping
 # three trigger ARNs to the bench's echo handler) pinned to SERVER_CPU, runs the `auth`
 # scenarios pinned to CLIENT_CPU, then `crypto-floor` on SERVER_CPU (server idle), then
-# `password` without and with 3 HTTP triggers, and `custom-auth`.
+# `password` without and with 3 HTTP triggers, and `custom-auth`; on SQLite also the cold
+# start (exec to first answer) and idle memory.
 # Results: bench/results/auth-<stamp>.jsonl and .md.
 #
 # Knobs (environment): SCENARIOS (password,srp,refresh,get-user,admin-get-user,sign-up,
@@ -130,5 +131,11 @@ log "server $SERVER_PID on $SERVER_URL (cpu $SERVER_CPU); trigger echo on $TRIGG
     taskset -c "$CLIENT_CPU" "$BENCH" auth --url "$SERVER_URL" --scenario "${TRIGGER_SCENARIOS:-password,custom-auth}" --trigger-url "$TRIGGER_URL" \
         --concurrency "$CONCURRENCY" --duration "$DURATION" --requests "$REQUESTS" --users "$USERS" \
         --server-pid "$SERVER_PID" --backend "$BACKEND" --json-out "$RESULTS"
+    if [[ -z "${DATABASE:-}" ]]; then
+        echo
+        echo "### Cold start and idle memory (SQLite; cpu $SERVER_CPU)"
+        echo
+        taskset -c "$SERVER_CPU" "$BENCH" cold-start --bin "$COGNATE_BIN" --rounds 5 --json-out "$RESULTS"
+    fi
 } | tee "$MD"
 log "results: $RESULTS, $MD; load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

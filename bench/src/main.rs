@@ -6,6 +6,7 @@
 //! - `list-users`: ListUsers scenarios (filters, pagination) against a server;
 //! - `serve`: an in-process server in open mode (fallback when the `cognate`
 //!   binary of the main workspace is not built);
+//! - `cold-start`: time from exec to the first answered request, and idle memory;
 //! - `sqlite-query`: a query's plan and time on the server's own (bundled) SQLite;
 //! - `report`: renders the JSON-lines results of a run as Markdown tables.
 //!
@@ -14,6 +15,7 @@
 
 mod auth;
 mod client;
+mod coldstart;
 mod identity;
 mod load;
 mod report;
@@ -41,11 +43,14 @@ enum Command {
     Seed(seed::SeedArgs),
     /// Run ListUsers scenarios against a running server (open mode: requests are not signed).
     ListUsers(scenarios::ListUsersArgs),
-    /// Sign-in, token and read scenarios (password, srp, refresh, get-user, admin-get-user, sign-up)
-    /// and identity-pool scenarios (identity-guest, identity-auth, identity-credentials).
+    /// Sign-in, token and read scenarios (password, srp, refresh, get-user, admin-get-user, sign-up,
+    /// admin-create-user, custom-auth) and identity-pool scenarios (identity-guest, identity-auth, identity-credentials).
     Auth(auth::AuthArgs),
     /// Single-thread cost of the crypto behind sign-ins and token checks.
     CryptoFloor(auth::CryptoFloorArgs),
+    /// Time `cognate serve` from exec to its first answered request (fresh and existing data
+    /// dir) and read its idle resident set.
+    ColdStart(coldstart::ColdStartArgs),
     /// Serve the API in-process, in open mode, on a loopback address.
     Serve(serve::ServeArgs),
     /// Run a query on a SQLite database with the SQLite the server bundles: its plan
@@ -67,6 +72,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Auth(args) => auth::run(args).await,
         Command::CryptoFloor(args) => auth::crypto_floor(args),
         Command::Serve(args) => serve::run(args).await,
+        Command::ColdStart(args) => {
+            tokio::task::spawn_blocking(move || coldstart::run(args)).await?
+        }
         Command::SqliteQuery(args) => sqlite_query::run(args).await,
         Command::Report { results } => {
             print!("{}", report::render(&results)?);
