@@ -630,7 +630,9 @@ fn trigger_reply(body: &[u8]) -> Vec<u8> {
                 .and_then(|a| a.last())
                 .map(|r| r["challengeResult"] == json!(true));
             ev["response"] = match last_ok {
-                None => json!({"challengeName": "CUSTOM_CHALLENGE", "issueTokens": false, "failAuthentication": false}),
+                None => {
+                    json!({"challengeName": "CUSTOM_CHALLENGE", "issueTokens": false, "failAuthentication": false})
+                }
                 Some(true) => json!({"issueTokens": true, "failAuthentication": false}),
                 Some(false) => json!({"issueTokens": false, "failAuthentication": true}),
             };
@@ -781,7 +783,9 @@ pub async fn run(args: AuthArgs) -> anyhow::Result<()> {
     let mut custom = None;
     let wants_custom = names.iter().any(|n| n == "custom-auth");
     if wants_custom && args.trigger_url.is_none() {
-        bail!("the custom-auth scenario needs --trigger-url (and the server's [[triggers.functions]] mapping the bench-define/create/verify ARNs to it)");
+        bail!(
+            "the custom-auth scenario needs --trigger-url (and the server's [[triggers.functions]] mapping the bench-define/create/verify ARNs to it)"
+        );
     }
     if let Some(url) = &args.trigger_url {
         let addr = url
