@@ -2083,3 +2083,180 @@ each_backend!(
         );
     }
 );
+
+each_backend!(
+    custom_message_resend_verify_and_authentication,
+    |backend: Backend| async move {
+        // The three CustomMessage sources the other tests leave out: ResendCode,
+        // VerifyUserAttribute and Authentication (an MFA code by email). Each event
+        // carries the user's attributes and `{####}`; each answer becomes the message,
+        // and the code it carries works.
+        let hook = Hook::start().await;
+        let keys = ["CustomMessage"];
+        let Some(ts) = start_server(backend, &hook, &keys, &[]).await else {
+            return;
+        };
+        let c = ts.idp();
+        let (pool, client) = trigger_pool(&c, &keys).await;
+        c.sign_up()
+            .client_id(&client)
+            .username("erin")
+            .password(PASSWORD)
+            .user_attributes(attribute("email", "erin@example.com"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(hook.take_sources(), ["CustomMessage_SignUp"]);
+        let sub = sub_of(&c, &pool, "erin").await;
+
+        // ResendConfirmationCode.
+        hook.on(
+            "CustomMessage_ResendCode",
+            Reply::Respond(json!({
+                "emailSubject": "Again",
+                "emailMessage": "Your new code is {####}.",
+            })),
+        );
+        c.resend_confirmation_code()
+            .client_id(&client)
+            .username("erin")
+            .client_metadata("step", "resend")
+            .send()
+            .await
+            .unwrap();
+        let events = hook.take();
+        assert_eq!(sources(&events), ["CustomMessage_ResendCode"]);
+        envelope(
+            &events[0],
+            "CustomMessage_ResendCode",
+            &pool,
+            "erin",
+            Some(&client),
+        );
+        existing_user_attrs(&events[0], "UNCONFIRMED", &sub);
+        assert_eq!(events[0]["request"]["codeParameter"], json!("{####}"));
+        assert_eq!(
+            events[0]["request"]["clientMetadata"],
+            json!({"step": "resend"})
+        );
+        // Newest first.
+        let sent = messages(&ts, &pool, "erin").await;
+        let last = sent.first().expect("the resent code");
+        let body = last["body"].as_str().unwrap();
+        let code = code_in(body).expect("a code");
+        assert_eq!(body, format!("Your new code is {code}."));
+        assert_eq!(last["subject"], json!("Again"));
+        c.confirm_sign_up()
+            .client_id(&client)
+            .username("erin")
+            .confirmation_code(&code)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the resent code confirms: {e:?}"));
+        hook.take();
+
+        // GetUserAttributeVerificationCode.
+        let t = sign_in(&c, &client, "erin", PASSWORD).await;
+        hook.on(
+            "CustomMessage_VerifyUserAttribute",
+            Reply::Respond(json!({
+                "emailSubject": "Check",
+                "emailMessage": "Verify with {####}",
+            })),
+        );
+        c.get_user_attribute_verification_code()
+            .access_token(&t.access)
+            .attribute_name("email")
+            .send()
+            .await
+            .unwrap();
+        let events = hook.take();
+        assert_eq!(sources(&events), ["CustomMessage_VerifyUserAttribute"]);
+        envelope(
+            &events[0],
+            "CustomMessage_VerifyUserAttribute",
+            &pool,
+            "erin",
+            Some(&client),
+        );
+        existing_user_attrs(&events[0], "CONFIRMED", &sub);
+        assert_eq!(events[0]["request"]["codeParameter"], json!("{####}"));
+        let sent = messages(&ts, &pool, "erin").await;
+        let last = sent.first().expect("the verification code");
+        let body = last["body"].as_str().unwrap();
+        let code = code_in(body).expect("a code");
+        assert_eq!(body, format!("Verify with {code}"));
+        assert_eq!(last["subject"], json!("Check"));
+        c.verify_user_attribute()
+            .access_token(&t.access)
+            .attribute_name("email")
+            .code(&code)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the code verifies: {e:?}"));
+
+        // An MFA code by email during sign-in.
+        c.set_user_pool_mfa_config()
+            .user_pool_id(&pool)
+            .mfa_configuration(UserPoolMfaType::Optional)
+            .email_mfa_configuration(
+                EmailMfaConfigType::builder()
+                    .message("Pool template {####}")
+                    .subject("Pool subject")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        c.admin_set_user_mfa_preference()
+            .user_pool_id(&pool)
+            .username("erin")
+            .email_mfa_settings(
+                EmailMfaSettingsType::builder()
+                    .enabled(true)
+                    .preferred_mfa(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        hook.take();
+        hook.on(
+            "CustomMessage_Authentication",
+            Reply::Respond(json!({
+                "emailSubject": "Sign-in code",
+                "emailMessage": "Sign in with {####} now",
+            })),
+        );
+        let out = password_auth(&c, &client, "erin", PASSWORD).await.unwrap();
+        assert_eq!(out.challenge_name(), Some(&ChallengeNameType::EmailOtp));
+        let events = hook.take();
+        assert_eq!(sources(&events), ["CustomMessage_Authentication"]);
+        envelope(
+            &events[0],
+            "CustomMessage_Authentication",
+            &pool,
+            "erin",
+            Some(&client),
+        );
+        existing_user_attrs(&events[0], "CONFIRMED", &sub);
+        assert_eq!(events[0]["request"]["codeParameter"], json!("{####}"));
+        let sent = messages(&ts, &pool, "erin").await;
+        let last = sent.first().expect("the sign-in code");
+        let body = last["body"].as_str().unwrap();
+        let code = code_in(body).expect("a code");
+        assert_eq!(body, format!("Sign in with {code} now"));
+        assert_eq!(last["subject"], json!("Sign-in code"));
+        let answer = c
+            .respond_to_auth_challenge()
+            .client_id(&client)
+            .challenge_name(ChallengeNameType::EmailOtp)
+            .session(out.session().unwrap())
+            .challenge_responses("USERNAME", "erin")
+            .challenge_responses("EMAIL_OTP_CODE", &code)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the emailed code signs in: {e:?}"));
+        assert!(answer.authentication_result().is_some(), "{answer:?}");
+    }
+);
