@@ -12,6 +12,7 @@ pub mod model;
 mod ops;
 mod ops_auth;
 mod ops_devices;
+mod ops_federation;
 mod ops_identity;
 mod ops_mfa;
 mod ops_users;

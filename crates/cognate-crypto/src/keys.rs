@@ -652,3 +652,14 @@ mod tests {
         assert!(!shown.contains(&STANDARD.encode(&key_a().pkcs8_der()[..24])));
     }
 }
+
+/// Signs `claims` as a compact ES256 JWS with header `{"kid":<kid>,"alg":"ES256"}`
+/// using a PKCS#8 PEM P-256 key (Sign in with Apple's client secret).
+pub fn sign_es256(private_key_pem: &str, kid: &str, claims: &Value) -> Result<String, CryptoError> {
+    let key = jsonwebtoken::EncodingKey::from_ec_pem(private_key_pem.as_bytes())
+        .map_err(|_| CryptoError::InvalidKey("not a PEM EC private key".into()))?;
+    let mut header = jsonwebtoken::Header::new(Algorithm::ES256);
+    header.kid = Some(kid.to_string());
+    jsonwebtoken::encode(&header, claims, &key)
+        .map_err(|_| CryptoError::Signing("ES256 signing failed".into()))
+}
