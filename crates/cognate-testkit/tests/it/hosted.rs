@@ -376,3 +376,984 @@ both!(identity_providers, |ts: TestServer| async move {
     );
     assert_eq!(code, "ResourceNotFoundException");
 });
+
+// ---- The fake identity provider and trigger recorder ----
+
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use cognate_crypto::RsaSigningKey;
+use cognate_outbound::{FunctionMapping, TriggersConfig};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+const IDP_CLIENT: &str = "idp-client";
+const IDP_SECRET: &str = "idp-secret";
+const CALLBACK: &str = "http://localhost:3000/cb";
+const SIGN_OUT: &str = "http://localhost:3000/bye";
+const ARN_PREFIX: &str = "arn:aws:lambda:us-east-1:000000000000:function:";
+const TRIGGERS: &[&str] = &[
+    "PreSignUp",
+    "PostConfirmation",
+    "PreAuthentication",
+    "PostAuthentication",
+    "PreTokenGeneration",
+];
+
+#[derive(Default)]
+struct FakeState {
+    /// ID-token claims the token endpoint hands out, by code (each once).
+    codes: Mutex<HashMap<String, Value>>,
+    /// Forms the token endpoint received.
+    token_requests: Mutex<Vec<HashMap<String, String>>>,
+    /// Trigger events in arrival order.
+    events: Mutex<Vec<Value>>,
+    /// triggerSource → error message the handler fails with.
+    failures: Mutex<HashMap<String, String>>,
+}
+
+/// One local server: an OpenID provider (`/token`, `/jwks`) and a trigger
+/// endpoint (`/trigger/<name>`).
+struct Fake {
+    base: String,
+    state: Arc<FakeState>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn parse_pairs(s: &str) -> HashMap<String, String> {
+    form_urlencoded::parse(s.as_bytes()).into_owned().collect()
+}
+
+async fn fake_token(
+    State((state, key, base)): State<(Arc<FakeState>, Arc<RsaSigningKey>, String)>,
+    body: String,
+) -> axum::response::Response {
+    let form = parse_pairs(&body);
+    state.token_requests.lock().unwrap().push(form.clone());
+    let authenticated = form.get("client_id").map(String::as_str) == Some(IDP_CLIENT)
+        && form.get("client_secret").map(String::as_str) == Some(IDP_SECRET);
+    let claims = form
+        .get("code")
+        .and_then(|c| state.codes.lock().unwrap().remove(c));
+    let (true, Some(mut claims)) = (authenticated, claims) else {
+        return (
+            axum::http::StatusCode::BAD_REQUEST,
+            axum::Json(json!({ "error": "invalid_grant" })),
+        )
+            .into_response();
+    };
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    claims["iss"] = json!(base);
+    claims["aud"] = json!(IDP_CLIENT);
+    claims["iat"] = json!(now);
+    claims["exp"] = json!(now + 600);
+    let id_token = key.sign_jwt(&claims).unwrap();
+    axum::Json(json!({ "id_token": id_token, "access_token": "idp-access", "token_type": "Bearer", "expires_in": 600 }))
+        .into_response()
+}
+
+async fn fake_jwks(
+    State((_, key, _)): State<(Arc<FakeState>, Arc<RsaSigningKey>, String)>,
+) -> axum::Json<Value> {
+    axum::Json(json!({ "keys": [key.public_jwk()] }))
+}
+
+async fn fake_trigger(
+    State((state, _, _)): State<(Arc<FakeState>, Arc<RsaSigningKey>, String)>,
+    Path(_name): Path<String>,
+    axum::Json(event): axum::Json<Value>,
+) -> axum::response::Response {
+    state.events.lock().unwrap().push(event.clone());
+    let source = event["triggerSource"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if let Some(message) = state.failures.lock().unwrap().get(&source) {
+        return (
+            axum::http::StatusCode::BAD_REQUEST,
+            axum::Json(json!({ "errorMessage": message, "errorType": "Error" })),
+        )
+            .into_response();
+    }
+    axum::Json(event).into_response()
+}
+
+impl Fake {
+    async fn start() -> Fake {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = Arc::new(FakeState::default());
+        let key = Arc::new(RsaSigningKey::generate().unwrap());
+        let app = axum::Router::new()
+            .route("/token", axum::routing::post(fake_token))
+            .route("/jwks", axum::routing::get(fake_jwks))
+            .route("/trigger/{name}", axum::routing::post(fake_trigger))
+            .with_state((state.clone(), key, base.clone()));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Fake { base, state, task }
+    }
+    fn take_events(&self) -> Vec<Value> {
+        std::mem::take(&mut *self.state.events.lock().unwrap())
+    }
+    fn sources(&self) -> Vec<String> {
+        self.take_events()
+            .iter()
+            .map(|e| e["triggerSource"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+}
+
+/// A pool with a domain, the triggers sent to the fake, the OIDC provider
+/// `Corp` (the fake) and a confidential client allowed code and implicit.
+struct Setup {
+    ts: TestServer,
+    fake: Fake,
+    pool: String,
+    client: String,
+    secret: String,
+    http: reqwest::Client,
+}
+
+async fn setup(backend: Backend) -> Option<Setup> {
+    let fake = Fake::start().await;
+    let functions: Vec<FunctionMapping> = TRIGGERS
+        .iter()
+        .map(|n| {
+            FunctionMapping::url(
+                format!("{ARN_PREFIX}{n}"),
+                format!("{}/trigger/{n}", fake.base),
+            )
+        })
+        .collect();
+    let ts = TestServer::start_with(backend, move |c| {
+        c.triggers = TriggersConfig {
+            functions,
+            ..Default::default()
+        }
+    })
+    .await?;
+    let lambda: serde_json::Map<String, Value> = TRIGGERS
+        .iter()
+        .map(|n| (n.to_string(), json!(format!("{ARN_PREFIX}{n}"))))
+        .collect();
+    let r = signed(
+        &ts,
+        "CreateUserPool",
+        &json!({ "PoolName": "hosted", "LambdaConfig": lambda }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let pool = r.json()["UserPool"]["Id"].as_str().unwrap().to_string();
+    let r = signed(
+        &ts,
+        "CreateUserPoolDomain",
+        &json!({ "UserPoolId": pool, "Domain": "hosted-test" }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = signed(
+        &ts,
+        "CreateIdentityProvider",
+        &json!({
+            "UserPoolId": pool, "ProviderName": "Corp", "ProviderType": "OIDC",
+            "ProviderDetails": {
+                "client_id": IDP_CLIENT, "client_secret": IDP_SECRET,
+                "authorize_scopes": "openid email", "oidc_issuer": fake.base,
+                "authorize_url": format!("{}/authorize", fake.base),
+                "token_url": format!("{}/token", fake.base),
+                "jwks_uri": format!("{}/jwks", fake.base),
+            },
+            "AttributeMapping": { "username": "sub", "email": "email", "name": "name" },
+        }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = signed(
+        &ts,
+        "CreateUserPoolClient",
+        &json!({
+            "UserPoolId": pool, "ClientName": "web", "GenerateSecret": true,
+            "AllowedOAuthFlowsUserPoolClient": true,
+            "AllowedOAuthFlows": ["code", "implicit"],
+            "AllowedOAuthScopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
+            "CallbackURLs": [CALLBACK], "LogoutURLs": [SIGN_OUT],
+            "SupportedIdentityProviders": ["COGNITO", "Corp"],
+        }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let c = &r.json()["UserPoolClient"];
+    let client = c["ClientId"].as_str().unwrap().to_string();
+    let secret = c["ClientSecret"].as_str().unwrap().to_string();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    Some(Setup {
+        ts,
+        fake,
+        pool,
+        client,
+        secret,
+        http,
+    })
+}
+
+/// A browser response: status, Location, cookies set, body.
+struct Page {
+    status: u16,
+    location: String,
+    cookies: HashMap<String, String>,
+    body: String,
+}
+
+impl Page {
+    /// The query (or fragment) of the Location as a map.
+    fn location_params(&self) -> HashMap<String, String> {
+        let rest = self
+            .location
+            .split_once(['?', '#'])
+            .map(|(_, q)| q)
+            .unwrap_or_default();
+        parse_pairs(rest)
+    }
+}
+
+async fn browse(req: reqwest::RequestBuilder) -> Page {
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let cookies = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next()?.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let body = resp.text().await.unwrap_or_default();
+    Page {
+        status,
+        location,
+        cookies,
+        body,
+    }
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", query_escape(k), query_escape(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn s256(verifier: &str) -> String {
+    use base64::Engine;
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(d.as_ref())
+}
+
+fn claims(jwt: &str) -> Value {
+    use base64::Engine;
+    let payload = jwt.split('.').nth(1).expect("a JWT");
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+impl Setup {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.ts.url())
+    }
+    fn authorize_query(&self, extra: &[(&str, &str)]) -> String {
+        let mut pairs = vec![
+            ("response_type", "code"),
+            ("client_id", self.client.as_str()),
+            ("redirect_uri", CALLBACK),
+            ("state", "st-1"),
+        ];
+        pairs.extend_from_slice(extra);
+        form(&pairs)
+    }
+    async fn token(&self, pairs: &[(&str, &str)]) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url("/oauth2/token"))
+            .basic_auth(&self.client, Some(&self.secret))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(pairs))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+    /// Authorize through `Corp`, let the fake IdP issue `code` for `idp_claims`
+    /// (the nonce filled in from the redirect), and return /oauth2/idpresponse's answer.
+    async fn federate(&self, extra: &[(&str, &str)], code: &str, idp_claims: Value) -> Page {
+        let mut pairs = vec![("identity_provider", "Corp")];
+        pairs.extend_from_slice(extra);
+        let to_idp = browse(self.http.get(self.url(&format!(
+            "/oauth2/authorize?{}",
+            self.authorize_query(&pairs)
+        ))))
+        .await;
+        assert_eq!(to_idp.status, 302, "{}", to_idp.body);
+        assert!(
+            to_idp
+                .location
+                .starts_with(&format!("{}/authorize?", self.fake.base)),
+            "{}",
+            to_idp.location
+        );
+        let q = to_idp.location_params();
+        assert_eq!(q["client_id"], IDP_CLIENT);
+        assert_eq!(q["response_type"], "code");
+        assert_eq!(q["scope"], "openid email");
+        assert_eq!(q["redirect_uri"], self.url("/oauth2/idpresponse"));
+        assert!(!q["state"].is_empty() && !q["nonce"].is_empty());
+        let mut idp_claims = idp_claims;
+        idp_claims["nonce"] = json!(q["nonce"]);
+        self.fake
+            .state
+            .codes
+            .lock()
+            .unwrap()
+            .insert(code.to_string(), idp_claims);
+        browse(self.http.get(self.url(&format!(
+            "/oauth2/idpresponse?{}",
+            form(&[("code", code), ("state", &q["state"])])
+        ))))
+        .await
+    }
+}
+
+fn without(mut v: Value, path: &[&str]) -> Value {
+    let mut cur = &mut v;
+    for p in &path[..path.len() - 1] {
+        cur = &mut cur[*p];
+    }
+    if let Some(o) = cur.as_object_mut() {
+        o.remove(path[path.len() - 1]);
+    }
+    v
+}
+
+each_backend!(federated_sign_in, |backend| async move {
+    let Some(s) = setup(backend).await else {
+        return;
+    };
+    let verifier = "a-pkce-verifier-that-is-long-enough-0123456789";
+    let challenge = s256(verifier);
+    let back = s
+        .federate(
+            &[
+                ("scope", "openid email profile"),
+                ("code_challenge", &challenge),
+                ("code_challenge_method", "S256"),
+                ("nonce", "client-nonce"),
+            ],
+            "idp-code-1",
+            json!({ "sub": "u-123", "email": "ada@corp.example", "name": "Ada" }),
+        )
+        .await;
+    assert_eq!(back.status, 302, "{}", back.body);
+    assert!(
+        back.location.starts_with(&format!("{CALLBACK}?")),
+        "{}",
+        back.location
+    );
+    let params = back.location_params();
+    assert_eq!(params["state"], "st-1");
+    let code = params["code"].clone();
+    assert!(back.cookies.contains_key("cognito"), "session cookie set");
+    // The provider's code was exchanged with the client secret.
+    let sent = s.fake.state.token_requests.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["grant_type"], "authorization_code");
+    assert_eq!(sent[0]["code"], "idp-code-1");
+    assert_eq!(sent[0]["client_secret"], IDP_SECRET);
+    assert_eq!(sent[0]["redirect_uri"], s.url("/oauth2/idpresponse"));
+
+    // The first federated sign-in: sign-up triggers, then sign-in triggers.
+    let events = s.fake.take_events();
+    let sources: Vec<&str> = events
+        .iter()
+        .map(|e| e["triggerSource"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "PreSignUp_ExternalProvider",
+            "PostConfirmation_ConfirmSignUp",
+            "PreAuthentication_Authentication",
+            "PostAuthentication_Authentication"
+        ]
+    );
+    let pre = &events[0];
+    let identities: Value = serde_json::from_str(
+        pre["request"]["userAttributes"]["identities"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let created = identities[0]["dateCreated"].as_str().unwrap().to_string();
+    assert!(created.parse::<i64>().unwrap() > 1_600_000_000_000);
+    assert_eq!(
+        identities,
+        json!([{ "userId": "u-123", "providerName": "Corp", "providerType": "OIDC",
+                 "issuer": s.fake.base, "primary": "true", "dateCreated": created }])
+    );
+    assert_eq!(
+        without(pre.clone(), &["request", "userAttributes", "identities"]),
+        json!({
+            "version": "1",
+            "triggerSource": "PreSignUp_ExternalProvider",
+            "region": "us-east-1",
+            "userPoolId": s.pool,
+            "userName": "Corp_u-123",
+            "callerContext": { "awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": s.client },
+            "request": {
+                "userAttributes": { "email": "ada@corp.example", "name": "Ada" },
+                "validationData": null,
+            },
+            "response": { "autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false },
+        })
+    );
+    assert_eq!(
+        events[1]["request"]["userAttributes"]["cognito:user_status"],
+        "EXTERNAL_PROVIDER"
+    );
+
+    // The user: EXTERNAL_PROVIDER, with identities and the mapped attributes.
+    let user = signed(
+        &s.ts,
+        "AdminGetUser",
+        &json!({ "UserPoolId": s.pool, "Username": "Corp_u-123" }),
+    )
+    .await;
+    assert_eq!(user.status, 200, "{}", user.text);
+    let user = user.json();
+    assert_eq!(user["UserStatus"], "EXTERNAL_PROVIDER");
+    let attrs: HashMap<String, String> = user["UserAttributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["Name"].as_str().unwrap().to_string(),
+                a["Value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(attrs["email"], "ada@corp.example");
+    let stored: Value = serde_json::from_str(&attrs["identities"]).unwrap();
+    assert_eq!(stored, identities);
+
+    // Code exchange: PKCE, redirect URI, client secret, single use.
+    let (status, body) = s
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", "wrong-verifier"),
+        ])
+        .await;
+    assert_eq!(
+        (status, body.clone()),
+        (400, json!({ "error": "invalid_grant" }))
+    );
+    let (status, body) = s
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+        ])
+        .await;
+    assert_eq!(
+        (status, body),
+        (400, json!({ "error": "invalid_grant" })),
+        "PKCE verifier missing"
+    );
+    let (status, body) = s
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "http://localhost:3000/other"),
+            ("code_verifier", verifier),
+        ])
+        .await;
+    assert_eq!(
+        (status, body),
+        (400, json!({ "error": "invalid_grant" })),
+        "wrong redirect_uri"
+    );
+    let bad_secret = s
+        .http
+        .post(s.url("/oauth2/token"))
+        .basic_auth(&s.client, Some("not-the-secret"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", verifier),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_secret.status().as_u16(), 401);
+    assert_eq!(
+        bad_secret.json::<Value>().await.unwrap(),
+        json!({ "error": "invalid_client" })
+    );
+    assert!(
+        s.fake.take_events().is_empty(),
+        "no tokens, no PreTokenGeneration"
+    );
+    let (status, tokens) = s
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", verifier),
+        ])
+        .await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 3600);
+    let (status, body) = s
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", verifier),
+        ])
+        .await;
+    assert_eq!(
+        (status, body),
+        (400, json!({ "error": "invalid_grant" })),
+        "a code works once"
+    );
+
+    // PreTokenGeneration with the hosted source, full event.
+    let events = s.fake.take_events();
+    assert_eq!(events.len(), 1);
+    let ptg = &events[0];
+    let sub = ptg["request"]["userAttributes"]["sub"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        ptg,
+        &json!({
+            "version": "1",
+            "triggerSource": "TokenGeneration_HostedAuth",
+            "region": "us-east-1",
+            "userPoolId": s.pool,
+            "userName": "Corp_u-123",
+            "callerContext": { "awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": s.client },
+            "request": {
+                "userAttributes": {
+                    "sub": sub, "email": "ada@corp.example", "name": "Ada",
+                    "identities": attrs["identities"], "cognito:user_status": "EXTERNAL_PROVIDER",
+                },
+                "groupConfiguration": { "groupsToOverride": [], "iamRolesToOverride": [], "preferredRole": null },
+            },
+            "response": { "claimsOverrideDetails": null },
+        })
+    );
+
+    // The tokens.
+    let id = claims(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id["token_use"], "id");
+    assert_eq!(id["cognito:username"], "Corp_u-123");
+    assert_eq!(id["aud"], s.client);
+    assert_eq!(id["nonce"], "client-nonce");
+    assert_eq!(id["email"], "ada@corp.example");
+    assert_eq!(id["identities"], identities);
+    assert!(id["at_hash"].is_string());
+    let access = claims(tokens["access_token"].as_str().unwrap());
+    assert_eq!(access["token_use"], "access");
+    assert_eq!(access["scope"], "openid email profile");
+    assert_eq!(access["username"], "Corp_u-123");
+    assert_eq!(access["client_id"], s.client);
+    assert_eq!(id["iss"], format!("{}/{}", s.ts.url(), s.pool));
+
+    // userInfo: what the scopes allow.
+    let info = s
+        .http
+        .get(s.url("/oauth2/userInfo"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(info.status().as_u16(), 200);
+    let info: Value = info.json().await.unwrap();
+    assert_eq!(info["sub"], sub);
+    assert_eq!(info["email"], "ada@corp.example");
+    assert_eq!(info["username"], "Corp_u-123");
+    let bad = s
+        .http
+        .get(s.url("/oauth2/userInfo"))
+        .bearer_auth("nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 401);
+    assert!(
+        bad.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("invalid_token")
+    );
+
+    // Refresh keeps the scopes; no new refresh token.
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_string();
+    let (status, refreshed) = s
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)])
+        .await;
+    assert_eq!(status, 200, "{refreshed}");
+    assert!(refreshed.get("refresh_token").is_none());
+    assert_eq!(
+        claims(refreshed["access_token"].as_str().unwrap())["scope"],
+        "openid email profile"
+    );
+    assert_eq!(s.fake.sources(), ["TokenGeneration_RefreshTokens"]);
+
+    // A later sign-in: no sign-up triggers, mapped attributes rewritten.
+    let again = s
+        .federate(
+            &[("scope", "openid email")],
+            "idp-code-2",
+            json!({ "sub": "u-123", "email": "ada@new.example", "name": "Ada" }),
+        )
+        .await;
+    assert_eq!(again.status, 302, "{}", again.body);
+    assert!(again.location_params().contains_key("code"));
+    assert_eq!(
+        s.fake.sources(),
+        [
+            "PreAuthentication_Authentication",
+            "PostAuthentication_Authentication"
+        ]
+    );
+    let user = signed(
+        &s.ts,
+        "AdminGetUser",
+        &json!({ "UserPoolId": s.pool, "Username": "Corp_u-123" }),
+    )
+    .await
+    .json();
+    assert!(
+        user["UserAttributes"]
+            .to_string()
+            .contains("ada@new.example")
+    );
+
+    // Revocation ends the refresh token.
+    let r = s
+        .http
+        .post(s.url("/oauth2/revoke"))
+        .basic_auth(&s.client, Some(&s.secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[("token", &refresh)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.text().await.unwrap(), "");
+    let (status, body) = s
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)])
+        .await;
+    assert_eq!((status, body), (400, json!({ "error": "invalid_grant" })));
+});
+
+each_backend!(pre_sign_up_rejection, |backend| async move {
+    let Some(s) = setup(backend).await else {
+        return;
+    };
+    s.fake.state.failures.lock().unwrap().insert(
+        "PreSignUp_ExternalProvider".into(),
+        "Only staff may sign in.".into(),
+    );
+    let back = s
+        .federate(
+            &[],
+            "idp-code-x",
+            json!({ "sub": "u-9", "email": "eve@corp.example" }),
+        )
+        .await;
+    assert_eq!(back.status, 302, "{}", back.body);
+    assert!(
+        back.location.starts_with(&format!("{CALLBACK}?")),
+        "{}",
+        back.location
+    );
+    let q = back.location_params();
+    assert_eq!(q["error"], "invalid_request");
+    assert_eq!(
+        q["error_description"],
+        "PreSignUp failed with error Only staff may sign in.."
+    );
+    assert_eq!(q["state"], "st-1");
+    assert!(!q.contains_key("code"));
+    assert!(!back.cookies.contains_key("cognito"));
+    assert_eq!(s.fake.sources(), ["PreSignUp_ExternalProvider"]);
+    let r = signed(
+        &s.ts,
+        "AdminGetUser",
+        &json!({ "UserPoolId": s.pool, "Username": "Corp_u-9" }),
+    )
+    .await;
+    assert_eq!(
+        r.error_type(),
+        "UserNotFoundException",
+        "nothing was created"
+    );
+});
+
+fn csrf_of(page: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = page.find(marker).expect("a CSRF field") + marker.len();
+    page[start..].split('"').next().unwrap().to_string()
+}
+
+each_backend!(password_sign_in, |backend| async move {
+    let Some(s) = setup(backend).await else {
+        return;
+    };
+    let r = signed(
+        &s.ts,
+        "AdminCreateUser",
+        &json!({ "UserPoolId": s.pool, "Username": "alice", "MessageAction": "SUPPRESS",
+        "UserAttributes": [{ "Name": "email", "Value": "alice@example.com" }] }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = signed(&s.ts, "AdminSetUserPassword", &json!({ "UserPoolId": s.pool, "Username": "alice", "Password": "Corr3ct-Horse!", "Permanent": true })).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    s.fake.take_events();
+
+    // Bad requests: an unknown redirect URI is shown, never followed; a bad scope goes back.
+    let bad = browse(s.http.get(s.url(&format!(
+        "/oauth2/authorize?{}",
+        form(&[
+            ("response_type", "code"),
+            ("client_id", &s.client),
+            ("redirect_uri", "https://evil.example/cb")
+        ])
+    ))))
+    .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.location.is_empty());
+    assert!(bad.body.contains("redirect_mismatch"));
+    let bad = browse(s.http.get(s.url(&format!(
+        "/oauth2/authorize?{}",
+        s.authorize_query(&[("scope", "phone")])
+    ))))
+    .await;
+    assert_eq!(bad.status, 302);
+    assert_eq!(bad.location_params()["error"], "invalid_scope");
+
+    // No provider named: the sign-in page.
+    let query = s.authorize_query(&[("scope", "openid email aws.cognito.signin.user.admin")]);
+    let to_login = browse(s.http.get(s.url(&format!("/oauth2/authorize?{query}")))).await;
+    assert_eq!(to_login.status, 302);
+    assert!(
+        to_login.location.starts_with("/login?"),
+        "{}",
+        to_login.location
+    );
+    let page = browse(s.http.get(s.url(&to_login.location))).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<form"), "{}", page.body);
+    assert!(page.body.contains("Continue with Corp"));
+    let csrf = csrf_of(&page.body);
+    assert_eq!(page.cookies["XSRF-TOKEN"], csrf);
+    let post = |pairs: Vec<(&'static str, String)>, cookie: Option<String>| {
+        let mut req = s
+            .http
+            .post(s.url(&to_login.location))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(
+                pairs
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", query_escape(v)))
+                    .collect::<Vec<_>>()
+                    .join("&"),
+            );
+        if let Some(c) = cookie {
+            req = req.header("cookie", format!("XSRF-TOKEN={c}"));
+        }
+        browse(req)
+    };
+    // Without the CSRF cookie: refused.
+    let refused = post(
+        vec![
+            ("_csrf", csrf.clone()),
+            ("username", "alice".into()),
+            ("password", "Corr3ct-Horse!".into()),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(refused.status, 403);
+    // Wrong password: the page again, with Cognito's message.
+    let wrong = post(
+        vec![
+            ("_csrf", csrf.clone()),
+            ("username", "alice".into()),
+            ("password", "nope".into()),
+        ],
+        Some(csrf.clone()),
+    )
+    .await;
+    assert_eq!(wrong.status, 200);
+    assert!(
+        wrong.body.contains("Incorrect username or password."),
+        "{}",
+        wrong.body
+    );
+    assert_eq!(s.fake.sources(), ["PreAuthentication_Authentication"]);
+    // Right password: back to the client with a code and a session cookie.
+    let csrf = csrf_of(&wrong.body);
+    let ok = post(
+        vec![
+            ("_csrf", csrf.clone()),
+            ("username", "alice".into()),
+            ("password", "Corr3ct-Horse!".into()),
+        ],
+        Some(csrf),
+    )
+    .await;
+    assert_eq!(ok.status, 302, "{}", ok.body);
+    assert!(ok.location.starts_with(&format!("{CALLBACK}?")));
+    let code = ok.location_params()["code"].clone();
+    assert_eq!(ok.location_params()["state"], "st-1");
+    let session = ok.cookies["cognito"].clone();
+    assert_eq!(
+        s.fake.sources(),
+        [
+            "PreAuthentication_Authentication",
+            "PostAuthentication_Authentication"
+        ]
+    );
+    // client_secret_post.
+    let r = s
+        .http
+        .post(s.url("/oauth2/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+            ("client_id", &s.client),
+            ("client_secret", &s.secret),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let tokens: Value = r.json().await.unwrap();
+    let events = s.fake.take_events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["triggerSource"], "TokenGeneration_HostedAuth");
+    assert_eq!(events[0]["userName"], "alice");
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(
+        claims(access)["scope"],
+        "openid email aws.cognito.signin.user.admin"
+    );
+    // With the admin scope the token works on the user-pool API too.
+    let me = unsigned(
+        &s.ts,
+        "GetUser",
+        json!({ "AccessToken": access }).to_string(),
+    )
+    .await;
+    assert_eq!(me.status, 200, "{}", me.text);
+
+    // The session cookie signs in again without the form (no sign-in triggers),
+    // here with the implicit grant.
+    let again = browse(
+        s.http
+            .get(s.url(&format!(
+                "/oauth2/authorize?{}",
+                form(&[
+                    ("response_type", "token"),
+                    ("client_id", &s.client),
+                    ("redirect_uri", CALLBACK),
+                    ("scope", "openid"),
+                    ("state", "st-2")
+                ])
+            )))
+            .header("cookie", format!("cognito={session}")),
+    )
+    .await;
+    assert_eq!(again.status, 302, "{}", again.body);
+    assert!(
+        again.location.starts_with(&format!("{CALLBACK}#")),
+        "{}",
+        again.location
+    );
+    let f = again.location_params();
+    assert_eq!(f["token_type"], "Bearer");
+    assert_eq!(f["state"], "st-2");
+    assert!(!f.contains_key("refresh_token"));
+    assert_eq!(claims(&f["id_token"])["cognito:username"], "alice");
+    assert_eq!(s.fake.sources(), ["TokenGeneration_HostedAuth"]);
+
+    // Logout: clears the cookie; only registered sign-out URLs.
+    let out = browse(s.http.get(s.url(&format!(
+        "/logout?{}",
+        form(&[("client_id", &s.client), ("logout_uri", SIGN_OUT)])
+    ))))
+    .await;
+    assert_eq!(out.status, 302);
+    assert_eq!(out.location, SIGN_OUT);
+    assert_eq!(out.cookies["cognito"], "");
+    let out = browse(s.http.get(s.url(&format!(
+        "/logout?{}",
+        form(&[
+            ("client_id", &s.client),
+            ("logout_uri", "https://evil.example/")
+        ])
+    ))))
+    .await;
+    assert_eq!(out.status, 400);
+
+    // Discovery points at the hosted endpoints.
+    let (_, doc) =
+        s.ts.get_json(&format!("/{}/.well-known/openid-configuration", s.pool))
+            .await;
+    assert_eq!(doc["token_endpoint"], s.url("/oauth2/token"));
+    assert_eq!(doc["authorization_endpoint"], s.url("/oauth2/authorize"));
+    assert_eq!(doc["userinfo_endpoint"], s.url("/oauth2/userInfo"));
+});

@@ -1,0 +1,478 @@
+//! The hosted OAuth 2.0 endpoints on the server's public URL (one origin for
+//! every pool; the client id names the pool): `/oauth2/authorize`, the
+//! `/login` page, `/oauth2/idpresponse`, `/oauth2/token`, `/oauth2/userInfo`,
+//! `/oauth2/revoke` and `/logout`. Here live HTTP, cookies, the CSRF check and
+//! HTML; the decisions are `cognate_core::oauth`'s.
+
+use crate::router::AppState;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use cognate_core::oauth::{
+    AuthorizeError, AuthorizeParams, AuthorizeStep, COGNITO, OAuthError, TokenRequest,
+    serde_urlencode,
+};
+use minijinja::{Environment, context};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// The hosted session cookie (one pool's sign-in, sealed).
+const SESSION_COOKIE: &str = "cognito";
+/// The CSRF token, also sent as the form's `_csrf` field.
+const CSRF_COOKIE: &str = "XSRF-TOKEN";
+
+#[derive(rust_embed::RustEmbed)]
+#[folder = "templates/"]
+struct Templates;
+
+fn templates() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_loader(|name| {
+            Ok(Templates::get(name).and_then(|f| String::from_utf8(f.data.into_owned()).ok()))
+        });
+        env
+    })
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn render(name: &str, ctx: minijinja::Value) -> Result<String, minijinja::Error> {
+    templates().get_template(name)?.render(ctx)
+}
+
+fn error_page(status: StatusCode, error: &str, description: &str) -> Response {
+    match render("error.html", context! { error, description }) {
+        Ok(body) => html(status, body),
+        Err(e) => {
+            tracing::error!(error = %e, "error page did not render");
+            (status, error.to_string()).into_response()
+        }
+    }
+}
+
+fn redirect(location: &str) -> Response {
+    let mut r = StatusCode::FOUND.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn add_cookie(r: &mut Response, cookie: String) {
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+fn cookie_attrs(state: &AppState, max_age: i64) -> String {
+    let secure = if state.core.hosted_base().starts_with("https:") {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn parse_form(bytes: &[u8]) -> BTreeMap<String, String> {
+    form_urlencoded::parse(bytes).into_owned().collect()
+}
+
+fn authorize_params(q: &BTreeMap<String, String>) -> AuthorizeParams {
+    let get = |k: &str| q.get(k).cloned();
+    AuthorizeParams {
+        response_type: get("response_type"),
+        client_id: get("client_id"),
+        redirect_uri: get("redirect_uri"),
+        state: get("state"),
+        scope: get("scope"),
+        identity_provider: get("identity_provider"),
+        idp_identifier: get("idp_identifier"),
+        code_challenge: get("code_challenge"),
+        code_challenge_method: get("code_challenge_method"),
+        nonce: get("nonce"),
+    }
+}
+
+fn query_map(q: Option<String>) -> BTreeMap<String, String> {
+    parse_form(q.unwrap_or_default().as_bytes())
+}
+
+/// An authorize error: a page, or a redirect carrying `error`.
+fn authorize_error(e: AuthorizeError) -> Response {
+    match e {
+        AuthorizeError::Page { error, description } => {
+            error_page(StatusCode::BAD_REQUEST, &error, &description)
+        }
+        AuthorizeError::Redirect {
+            redirect_uri,
+            state,
+            error,
+            description,
+            fragment,
+        } => {
+            let mut q = form_urlencoded::Serializer::new(String::new());
+            q.append_pair("error_description", &description);
+            q.append_pair("error", error);
+            if let Some(s) = state {
+                q.append_pair("state", &s);
+            }
+            let sep = if fragment {
+                '#'
+            } else if redirect_uri.contains('?') {
+                '&'
+            } else {
+                '?'
+            };
+            redirect(&format!("{redirect_uri}{sep}{}", q.finish()))
+        }
+    }
+}
+
+/// `GET /oauth2/authorize`.
+pub async fn authorize(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let p = authorize_params(&query_map(q));
+    let session = cookie(&headers, SESSION_COOKIE);
+    match state.core.oauth_authorize(&p, session).await {
+        Ok(AuthorizeStep::Login) => redirect(&format!("/login?{}", serde_urlencode(&p))),
+        Ok(AuthorizeStep::Federate(url)) | Ok(AuthorizeStep::Done(url)) => redirect(&url),
+        Err(e) => authorize_error(e),
+    }
+}
+
+/// The sign-in page for an authorize request, with a fresh CSRF token.
+async fn login_page(
+    state: &AppState,
+    p: &AuthorizeParams,
+    error: Option<&str>,
+    username: &str,
+) -> Response {
+    let (_, client, _) = match state.core.check_authorize(p).await {
+        Ok(v) => v,
+        Err(e) => return authorize_error(e),
+    };
+    let csrf = cognate_crypto::random_string(32, cognate_crypto::ALNUM);
+    let query = serde_urlencode(p);
+    let providers: Vec<minijinja::Value> = client
+        .settings
+        .supported_identity_providers
+        .iter()
+        .filter(|n| n.as_str() != COGNITO)
+        .map(|name| {
+            let mut with = p.clone();
+            with.identity_provider = Some(name.clone());
+            with.idp_identifier = None;
+            context! { name => name, url => format!("/oauth2/authorize?{}", serde_urlencode(&with)) }
+        })
+        .collect();
+    let show_form = client
+        .settings
+        .supported_identity_providers
+        .iter()
+        .any(|n| n == COGNITO);
+    let body = render(
+        "login.html",
+        context! {
+            client_name => client.settings.client_name,
+            action => format!("/login?{query}"),
+            csrf => csrf.clone(),
+            error => error,
+            providers => providers,
+            show_form => show_form,
+            username => username,
+        },
+    );
+    match body {
+        Ok(body) => {
+            let mut r = html(StatusCode::OK, body);
+            add_cookie(
+                &mut r,
+                format!("{CSRF_COOKIE}={csrf}{}", cookie_attrs(state, 3600)),
+            );
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "login page did not render");
+            error_page(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "")
+        }
+    }
+}
+
+/// `GET /login`.
+pub async fn login_form(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let p = authorize_params(&query_map(q));
+    login_page(&state, &p, None, "").await
+}
+
+/// `POST /login`: the form; the authorize request is in the query.
+pub async fn login_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Response {
+    let p = authorize_params(&query_map(q));
+    let form = parse_form(&body);
+    let sent = form.get("_csrf").map(String::as_str).unwrap_or_default();
+    let expected = cookie(&headers, CSRF_COOKIE).unwrap_or_default();
+    if sent.is_empty() || !cognate_crypto::constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "invalid_request",
+            "The form expired or was not sent by this page; reload it and sign in again.",
+        );
+    }
+    let (pool, client, grant) = match state.core.check_authorize(&p).await {
+        Ok(v) => v,
+        Err(e) => return authorize_error(e),
+    };
+    let username = form.get("username").map(String::as_str).unwrap_or_default();
+    let password = form.get("password").map(String::as_str).unwrap_or_default();
+    let user = match state
+        .core
+        .hosted_password_sign_in(&pool, &client, username, password)
+        .await
+    {
+        Ok(u) => u,
+        // cognito-compat: the page shows the API's message ("Incorrect username or password.").
+        Err(e) => return login_page(&state, &p, Some(&e.message), username).await,
+    };
+    let auth_time = state.core.now().unix_timestamp();
+    let session = match state.core.hosted_session(&pool.id, &user, auth_time) {
+        Ok(s) => s,
+        Err(e) => {
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                &e.message,
+            );
+        }
+    };
+    match state
+        .core
+        .complete_authorize(&pool, &client, &grant, &user, auth_time)
+        .await
+    {
+        Ok(location) => {
+            let mut r = redirect(&location);
+            add_cookie(
+                &mut r,
+                format!(
+                    "{SESSION_COOKIE}={session}{}",
+                    cookie_attrs(&state, cognate_core::oauth::SESSION_SECONDS)
+                ),
+            );
+            r
+        }
+        Err(e) => authorize_error(e),
+    }
+}
+
+/// `GET|POST /oauth2/idpresponse` (Apple answers with a form post).
+pub async fn idp_response(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Response {
+    let mut params = query_map(q);
+    params.extend(parse_form(&body));
+    let get = |k: &str| params.get(k).map(String::as_str);
+    match state
+        .core
+        .idp_response(
+            get("code"),
+            get("state"),
+            get("error"),
+            get("error_description"),
+        )
+        .await
+    {
+        Ok((location, session)) => {
+            let mut r = redirect(&location);
+            add_cookie(
+                &mut r,
+                format!(
+                    "{SESSION_COOKIE}={session}{}",
+                    cookie_attrs(&state, cognate_core::oauth::SESSION_SECONDS)
+                ),
+            );
+            r
+        }
+        Err(e) => authorize_error(e),
+    }
+}
+
+fn oauth_json(status: StatusCode, body: Value) -> Response {
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn oauth_error(e: OAuthError) -> Response {
+    let mut body = json!({ "error": e.error });
+    if let Some(d) = e.description {
+        body["error_description"] = json!(d);
+    }
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+    oauth_json(status, body)
+}
+
+/// `Authorization: Basic base64(client_id:client_secret)`.
+fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
+    use base64::Engine;
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = v
+        .strip_prefix("Basic ")
+        .or_else(|| v.strip_prefix("basic "))?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_string(), secret.to_string()))
+}
+
+/// `POST /oauth2/token`.
+pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let get = |k: &str| form.get(k).cloned();
+    let request = TokenRequest {
+        grant_type: get("grant_type"),
+        code: get("code"),
+        redirect_uri: get("redirect_uri"),
+        client_id: get("client_id"),
+        client_secret: get("client_secret"),
+        basic: basic_auth(&headers),
+        code_verifier: get("code_verifier"),
+        refresh_token: get("refresh_token"),
+    };
+    match state.core.oauth_token(&request).await {
+        Ok(body) => oauth_json(StatusCode::OK, body),
+        Err(e) => oauth_error(e),
+    }
+}
+
+/// `GET|POST /oauth2/userInfo`.
+pub async fn user_info(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let Some(token) = token else {
+        let mut r = oauth_json(
+            StatusCode::BAD_REQUEST,
+            json!({ "error": "invalid_request", "error_description": "Access token is missing" }),
+        );
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(
+                r#"Bearer error="invalid_request", error_description="Access token is missing""#,
+            ),
+        );
+        return r;
+    };
+    match state.core.user_info(token).await {
+        Ok(body) => oauth_json(StatusCode::OK, body),
+        Err(e) if e.kind == cognate_core::ErrorKind::Internal => oauth_json(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({ "error": "server_error" }),
+        ),
+        Err(_) => {
+            let description = "Access token is expired, disabled, or deleted, or the user has globally signed out.";
+            let mut r = oauth_json(
+                StatusCode::UNAUTHORIZED,
+                json!({ "error": "invalid_token", "error_description": description }),
+            );
+            if let Ok(v) = HeaderValue::from_str(&format!(
+                r#"Bearer error="invalid_token", error_description="{description}""#
+            )) {
+                r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+            }
+            r
+        }
+    }
+}
+
+/// `POST /oauth2/revoke`: 200 with an empty body, also for unknown tokens.
+pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let get = |k: &str| form.get(k).map(String::as_str);
+    match state
+        .core
+        .oauth_revoke(
+            get("token"),
+            get("client_id"),
+            get("client_secret"),
+            basic_auth(&headers).as_ref(),
+        )
+        .await
+    {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e) => oauth_error(e),
+    }
+}
+
+/// `GET /logout`: clears the session and redirects to a sign-out URL (or,
+/// with an authorize request's parameters, back to the sign-in page).
+pub async fn logout(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let q = query_map(q);
+    let p = authorize_params(&q);
+    match state
+        .core
+        .logout_target(
+            q.get("client_id").map(String::as_str),
+            q.get("logout_uri").map(String::as_str),
+            &p,
+        )
+        .await
+    {
+        Ok(location) => {
+            let mut r = redirect(&location);
+            add_cookie(
+                &mut r,
+                format!("{SESSION_COOKIE}={}", cookie_attrs(&state, 0)),
+            );
+            r
+        }
+        Err(e) => authorize_error(e),
+    }
+}
