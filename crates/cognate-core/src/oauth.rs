@@ -511,12 +511,13 @@ impl Cognate {
         user: &User,
         auth_time: i64,
     ) -> Result<String, AuthorizeError> {
-        let mut out = form_urlencoded::Serializer::new(String::new());
         if grant.response_type == "token" {
             let tokens = self
                 .hosted_tokens(pool, client, user, grant, auth_time)
                 .await
                 .map_err(|e| grant.fail("server_error", e.message))?;
+            // (The serializer is not Send: it is made after the await.)
+            let mut out = form_urlencoded::Serializer::new(String::new());
             out.append_pair("access_token", &tokens.access_token);
             if !tokens.id_token.is_empty() {
                 out.append_pair("id_token", &tokens.id_token);
@@ -538,6 +539,7 @@ impl Cognate {
         let code = self
             .seal_json(&claims, CODE_AAD)
             .map_err(|e| grant.fail("server_error", e.message))?;
+        let mut out = form_urlencoded::Serializer::new(String::new());
         out.append_pair("code", &code);
         if let Some(s) = &grant.state {
             out.append_pair("state", s);
