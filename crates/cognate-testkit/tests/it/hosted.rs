@@ -536,11 +536,19 @@ async fn setup(backend: Backend) -> Option<Setup> {
             )
         })
         .collect();
+    // Google's endpoints are the fake's (as a server without internet would configure them).
+    let google = cognate_core::federation::ProviderEndpoints {
+        authorize_url: Some(format!("{}/authorize", fake.base)),
+        token_url: Some(format!("{}/token", fake.base)),
+        issuer: Some(fake.base.clone()),
+        jwks_uri: Some(format!("{}/jwks", fake.base)),
+    };
     let ts = TestServer::start_with(backend, move |c| {
         c.triggers = TriggersConfig {
             functions,
             ..Default::default()
-        }
+        };
+        c.hosted.providers.insert("Google".into(), google);
     })
     .await?;
     let lambda: serde_json::Map<String, Value> = TRIGGERS
@@ -711,7 +719,18 @@ impl Setup {
     /// Authorize through `Corp`, let the fake IdP issue `code` for `idp_claims`
     /// (the nonce filled in from the redirect), and return /oauth2/idpresponse's answer.
     async fn federate(&self, extra: &[(&str, &str)], code: &str, idp_claims: Value) -> Page {
-        let mut pairs = vec![("identity_provider", "Corp")];
+        self.federate_through("Corp", "openid email", extra, code, idp_claims)
+            .await
+    }
+    async fn federate_through(
+        &self,
+        provider: &str,
+        scopes: &str,
+        extra: &[(&str, &str)],
+        code: &str,
+        idp_claims: Value,
+    ) -> Page {
+        let mut pairs = vec![("identity_provider", provider)];
         pairs.extend_from_slice(extra);
         let to_idp = browse(self.http.get(self.url(&format!(
             "/oauth2/authorize?{}",
@@ -729,7 +748,7 @@ impl Setup {
         let q = to_idp.location_params();
         assert_eq!(q["client_id"], IDP_CLIENT);
         assert_eq!(q["response_type"], "code");
-        assert_eq!(q["scope"], "openid email");
+        assert_eq!(q["scope"], scopes);
         assert_eq!(q["redirect_uri"], self.url("/oauth2/idpresponse"));
         assert!(!q["state"].is_empty() && !q["nonce"].is_empty());
         let mut idp_claims = idp_claims;
@@ -1356,4 +1375,121 @@ each_backend!(password_sign_in, |backend| async move {
     assert_eq!(doc["token_endpoint"], s.url("/oauth2/token"));
     assert_eq!(doc["authorization_endpoint"], s.url("/oauth2/authorize"));
     assert_eq!(doc["userinfo_endpoint"], s.url("/oauth2/userInfo"));
+});
+
+each_backend!(google_through_configured_endpoints, |backend| async move {
+    let Some(s) = setup(backend).await else {
+        return;
+    };
+    let r = signed(
+        &s.ts,
+        "CreateIdentityProvider",
+        &json!({
+            "UserPoolId": s.pool, "ProviderName": "Google", "ProviderType": "Google",
+            "ProviderDetails": { "client_id": IDP_CLIENT, "client_secret": IDP_SECRET, "authorize_scopes": "openid profile email" },
+            "AttributeMapping": { "email": "email" },
+        }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // The configured endpoints show in the provider's details.
+    assert_eq!(
+        r.json()["IdentityProvider"]["ProviderDetails"]["token_url"],
+        format!("{}/token", s.fake.base)
+    );
+    // The client does not support Google yet: the request goes back with an error.
+    let refused = browse(s.http.get(s.url(&format!(
+        "/oauth2/authorize?{}",
+        s.authorize_query(&[("identity_provider", "Google")])
+    ))))
+    .await;
+    assert_eq!(refused.status, 302);
+    assert_eq!(refused.location_params()["error"], "invalid_request");
+    let r = signed(
+        &s.ts,
+        "UpdateUserPoolClient",
+        &json!({
+            "UserPoolId": s.pool, "ClientId": s.client,
+            "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["code"],
+            "AllowedOAuthScopes": ["openid", "email"], "CallbackURLs": [CALLBACK],
+            "SupportedIdentityProviders": ["Google"],
+        }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let back = s
+        .federate_through(
+            "Google",
+            "openid profile email",
+            &[],
+            "g-code",
+            json!({ "sub": "1057", "email": "g@example.com" }),
+        )
+        .await;
+    assert_eq!(back.status, 302, "{}", back.body);
+    let code = back.location_params()["code"].clone();
+    let (status, tokens) = s
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+        ])
+        .await;
+    assert_eq!(status, 200, "{tokens}");
+    let id = claims(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id["cognito:username"], "Google_1057");
+    let identity = &id["identities"][0];
+    assert_eq!(identity["providerType"], "Google");
+    assert_eq!(identity["providerName"], "Google");
+    assert_eq!(identity["userId"], "1057");
+    assert_eq!(identity["issuer"], Value::Null);
+    // Without COGNITO among the client's providers, the password form is not offered.
+    let page = browse(
+        s.http
+            .get(s.url(&format!("/login?{}", s.authorize_query(&[])))),
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("<form"));
+    assert!(page.body.contains("Continue with Google"));
+    // A code of this client is no good for another client.
+    let other = signed(
+        &s.ts,
+        "CreateUserPoolClient",
+        &json!({ "UserPoolId": s.pool, "ClientName": "other" }),
+    )
+    .await
+    .json();
+    let other_id = other["UserPoolClient"]["ClientId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let back = s
+        .federate_through(
+            "Google",
+            "openid profile email",
+            &[],
+            "g-code-2",
+            json!({ "sub": "1057", "email": "g@example.com" }),
+        )
+        .await;
+    let code = back.location_params()["code"].clone();
+    let r = s
+        .http
+        .post(s.url("/oauth2/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+            ("client_id", &other_id),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({ "error": "invalid_grant" })
+    );
 });
