@@ -526,6 +526,10 @@ struct Setup {
 }
 
 async fn setup(backend: Backend) -> Option<Setup> {
+    setup_with_clock(backend, cognate_testkit::FakeClock::new()).await
+}
+
+async fn setup_with_clock(backend: Backend, clock: cognate_testkit::FakeClock) -> Option<Setup> {
     let fake = Fake::start().await;
     let functions: Vec<FunctionMapping> = TRIGGERS
         .iter()
@@ -543,7 +547,7 @@ async fn setup(backend: Backend) -> Option<Setup> {
         issuer: Some(fake.base.clone()),
         jwks_uri: Some(format!("{}/jwks", fake.base)),
     };
-    let ts = TestServer::start_with(backend, move |c| {
+    let ts = TestServer::start_with_clock_and(backend, clock, move |c| {
         c.triggers = TriggersConfig {
             functions,
             ..Default::default()
@@ -583,6 +587,7 @@ async fn setup(backend: Backend) -> Option<Setup> {
                 "jwks_uri": format!("{}/jwks", fake.base),
             },
             "AttributeMapping": { "username": "sub", "email": "email", "name": "name" },
+            "IdpIdentifiers": ["corp.example"],
         }),
     )
     .await;
@@ -1060,6 +1065,27 @@ each_backend!(federated_sign_in, |backend| async move {
     );
     assert_eq!(s.fake.sources(), ["TokenGeneration_RefreshTokens"]);
 
+    // idp_identifier picks the provider too.
+    let by_id = browse(s.http.get(s.url(&format!(
+        "/oauth2/authorize?{}",
+        s.authorize_query(&[("idp_identifier", "corp.example")])
+    ))))
+    .await;
+    assert_eq!(by_id.status, 302);
+    assert!(
+        by_id
+            .location
+            .starts_with(&format!("{}/authorize?", s.fake.base)),
+        "{}",
+        by_id.location
+    );
+    let unknown = browse(s.http.get(s.url(&format!(
+        "/oauth2/authorize?{}",
+        s.authorize_query(&[("idp_identifier", "nobody.example")])
+    ))))
+    .await;
+    assert_eq!(unknown.location_params()["error"], "invalid_request");
+
     // A later sign-in: no sign-up triggers, mapped attributes rewritten.
     let again = s
         .federate(
@@ -1492,4 +1518,205 @@ each_backend!(google_through_configured_endpoints, |backend| async move {
         r.json::<Value>().await.unwrap(),
         json!({ "error": "invalid_grant" })
     );
+});
+
+each_backend!(code_and_session_lifetimes, |backend| async move {
+    let clock = cognate_testkit::FakeClock::new();
+    let Some(s) = setup_with_clock(backend, clock.clone()).await else {
+        return;
+    };
+    let first = s.federate(&[], "c-1", json!({ "sub": "u-1" })).await;
+    let session = first.cookies["cognito"].clone();
+    let stale = first.location_params()["code"].clone();
+    // A code is good for five minutes.
+    clock.advance(std::time::Duration::from_secs(301));
+    let (status, body) = s
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &stale),
+            ("redirect_uri", CALLBACK),
+        ])
+        .await;
+    assert_eq!(
+        (status, body),
+        (400, json!({ "error": "invalid_grant" })),
+        "expired code"
+    );
+    // The session still signs in without the provider (a new code at once) ...
+    let sso = |cookie: String| {
+        browse(
+            s.http
+                .get(s.url(&format!("/oauth2/authorize?{}", s.authorize_query(&[]))))
+                .header("cookie", format!("cognito={cookie}")),
+        )
+    };
+    let again = sso(session.clone()).await;
+    assert_eq!(again.status, 302);
+    assert!(
+        again.location.starts_with(&format!("{CALLBACK}?code=")),
+        "{}",
+        again.location
+    );
+    // ... for an hour; then the sign-in page again.
+    clock.advance(std::time::Duration::from_secs(3600));
+    let later = sso(session).await;
+    assert_eq!(later.status, 302);
+    assert!(later.location.starts_with("/login?"), "{}", later.location);
+    // A tampered cookie is no session either.
+    let forged = sso("AAAA".into()).await;
+    assert!(
+        forged.location.starts_with("/login?"),
+        "{}",
+        forged.location
+    );
+});
+
+each_backend!(hosted_refusals, |backend| async move {
+    let Some(s) = setup(backend).await else {
+        return;
+    };
+    // A client without the implicit flow asking for tokens.
+    let r = signed(
+        &s.ts,
+        "CreateUserPoolClient",
+        &json!({
+            "UserPoolId": s.pool, "ClientName": "code-only",
+            "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["code"],
+            "AllowedOAuthScopes": ["openid"], "CallbackURLs": [CALLBACK],
+            "SupportedIdentityProviders": ["COGNITO"],
+        }),
+    )
+    .await
+    .json();
+    let code_only = r["UserPoolClient"]["ClientId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let refused = browse(s.http.get(s.url(&format!(
+        "/oauth2/authorize?{}",
+        form(&[
+            ("response_type", "token"),
+            ("client_id", &code_only),
+            ("redirect_uri", CALLBACK),
+            ("state", "x")
+        ])
+    ))))
+    .await;
+    assert_eq!(refused.status, 302);
+    assert!(
+        refused.location.starts_with(&format!("{CALLBACK}#")),
+        "{}",
+        refused.location
+    );
+    assert_eq!(refused.location_params()["error"], "unauthorized_client");
+    // PKCE other than S256.
+    let plain = browse(s.http.get(s.url(&format!(
+        "/oauth2/authorize?{}",
+        s.authorize_query(&[
+            ("code_challenge", "abc"),
+            ("code_challenge_method", "plain")
+        ])
+    ))))
+    .await;
+    assert_eq!(plain.location_params()["error"], "invalid_request");
+    // An unknown client: a page, no redirect.
+    let unknown = browse(s.http.get(s.url(&format!(
+        "/oauth2/authorize?{}",
+        form(&[
+            ("response_type", "code"),
+            ("client_id", "nope"),
+            ("redirect_uri", CALLBACK)
+        ])
+    ))))
+    .await;
+    assert_eq!(unknown.status, 400);
+    assert!(unknown.location.is_empty());
+    // Users the hosted page can not finish: a temporary password, a disabled account.
+    let r = signed(&s.ts, "AdminCreateUser", &json!({ "UserPoolId": s.pool, "Username": "temp", "TemporaryPassword": "Temp0rary-Pass!", "MessageAction": "SUPPRESS" })).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = signed(
+        &s.ts,
+        "AdminCreateUser",
+        &json!({ "UserPoolId": s.pool, "Username": "off", "MessageAction": "SUPPRESS" }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    signed(&s.ts, "AdminSetUserPassword", &json!({ "UserPoolId": s.pool, "Username": "off", "Password": "Corr3ct-Horse!", "Permanent": true })).await;
+    signed(
+        &s.ts,
+        "AdminDisableUser",
+        &json!({ "UserPoolId": s.pool, "Username": "off" }),
+    )
+    .await;
+    let login = format!("/login?{}", s.authorize_query(&[]));
+    for (user, password, message) in [
+        ("temp", "Temp0rary-Pass!", "a further sign-in step"),
+        ("off", "Corr3ct-Horse!", "User is disabled."),
+        ("ghost", "whatever", "User does not exist."),
+    ] {
+        let page = browse(s.http.get(s.url(&login))).await;
+        let csrf = csrf_of(&page.body);
+        let answer = browse(
+            s.http
+                .post(s.url(&login))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", format!("XSRF-TOKEN={csrf}"))
+                .body(form(&[
+                    ("_csrf", &csrf),
+                    ("username", user),
+                    ("password", password),
+                ])),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{user}");
+        assert!(answer.body.contains(message), "{user}: {}", answer.body);
+        assert!(!answer.cookies.contains_key("cognito"));
+    }
+    // Token endpoint: unknown grant, missing grant, unknown client.
+    let (status, body) = s.token(&[("grant_type", "password")]).await;
+    assert_eq!(
+        (status, body),
+        (400, json!({ "error": "unsupported_grant_type" }))
+    );
+    let (status, body) = s.token(&[("code", "x")]).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "invalid_request");
+    let r = s
+        .http
+        .post(s.url("/oauth2/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("grant_type", "authorization_code"),
+            ("code", "x"),
+            ("client_id", "nope"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    // Revoking an access token is refused; an unknown refresh token is fine.
+    let r = s
+        .http
+        .post(s.url("/oauth2/revoke"))
+        .basic_auth(&s.client, Some(&s.secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[("token", "a.b.c")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({ "error": "unsupported_token_type" })
+    );
+    let r = s
+        .http
+        .post(s.url("/oauth2/revoke"))
+        .basic_auth(&s.client, Some(&s.secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[("token", "not-a-token-we-issued")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
 });
