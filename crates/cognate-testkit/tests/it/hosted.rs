@@ -410,6 +410,43 @@ struct FakeState {
     events: Mutex<Vec<Value>>,
     /// triggerSource → error message the handler fails with.
     failures: Mutex<HashMap<String, String>>,
+    /// Sign in with Apple: the public key its client-secret JWTs must verify with.
+    apple_public_key: Mutex<Option<Vec<u8>>>,
+}
+
+/// Whether `secret` is an ES256 client secret for `IDP_CLIENT` from team `TEAM1`
+/// signed by the registered Apple key.
+fn apple_secret_ok(state: &FakeState, secret: &str, issuer: &str) -> bool {
+    use base64::Engine;
+    let Some(public) = state.apple_public_key.lock().unwrap().clone() else {
+        return false;
+    };
+    let parts: Vec<&str> = secret.split('.').collect();
+    if parts.len() != 3 {
+        return false;
+    }
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let (Ok(header), Ok(payload), Ok(signature)) = (
+        b64.decode(parts[0]),
+        b64.decode(parts[1]),
+        b64.decode(parts[2]),
+    ) else {
+        return false;
+    };
+    let header: Value = serde_json::from_slice(&header).unwrap_or_default();
+    let payload: Value = serde_json::from_slice(&payload).unwrap_or_default();
+    let signed = format!("{}.{}", parts[0], parts[1]);
+    header["alg"] == "ES256"
+        && header["kid"] == "KEY1"
+        && payload["iss"] == "TEAM1"
+        && payload["sub"] == IDP_CLIENT
+        && payload["aud"] == issuer
+        && aws_lc_rs::signature::UnparsedPublicKey::new(
+            &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED,
+            &public,
+        )
+        .verify(signed.as_bytes(), &signature)
+        .is_ok()
 }
 
 /// One local server: an OpenID provider (`/token`, `/jwks`) and a trigger
@@ -436,8 +473,12 @@ async fn fake_token(
 ) -> axum::response::Response {
     let form = parse_pairs(&body);
     state.token_requests.lock().unwrap().push(form.clone());
+    let secret = form
+        .get("client_secret")
+        .map(String::as_str)
+        .unwrap_or_default();
     let authenticated = form.get("client_id").map(String::as_str) == Some(IDP_CLIENT)
-        && form.get("client_secret").map(String::as_str) == Some(IDP_SECRET);
+        && (secret == IDP_SECRET || apple_secret_ok(&state, secret, &base));
     let claims = form
         .get("code")
         .and_then(|c| state.codes.lock().unwrap().remove(c));
@@ -552,6 +593,9 @@ async fn setup_with_clock(backend: Backend, clock: cognate_testkit::FakeClock) -
             functions,
             ..Default::default()
         };
+        c.hosted
+            .providers
+            .insert("SignInWithApple".into(), google.clone());
         c.hosted.providers.insert("Google".into(), google);
     })
     .await?;
@@ -1719,4 +1763,84 @@ each_backend!(hosted_refusals, |backend| async move {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
+});
+
+each_backend!(sign_in_with_apple, |backend| async move {
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+    use base64::Engine;
+    let Some(s) = setup(backend).await else {
+        return;
+    };
+    let doc = EcdsaKeyPair::generate_pkcs8(
+        &ECDSA_P256_SHA256_FIXED_SIGNING,
+        &aws_lc_rs::rand::SystemRandom::new(),
+    )
+    .unwrap();
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, doc.as_ref()).unwrap();
+    *s.fake.state.apple_public_key.lock().unwrap() = Some(pair.public_key().as_ref().to_vec());
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        base64::engine::general_purpose::STANDARD.encode(doc.as_ref())
+    );
+    // A key that is no key is refused when the provider is created.
+    let r = signed(&s.ts, "CreateIdentityProvider", &json!({
+        "UserPoolId": s.pool, "ProviderName": "SignInWithApple", "ProviderType": "SignInWithApple",
+        "ProviderDetails": { "client_id": IDP_CLIENT, "team_id": "TEAM1", "key_id": "KEY1", "private_key": "nope", "authorize_scopes": "email name" },
+    })).await;
+    assert_eq!(r.error_type(), "InvalidParameterException");
+    let r = signed(&s.ts, "CreateIdentityProvider", &json!({
+        "UserPoolId": s.pool, "ProviderName": "SignInWithApple", "ProviderType": "SignInWithApple",
+        "ProviderDetails": { "client_id": IDP_CLIENT, "team_id": "TEAM1", "key_id": "KEY1", "private_key": pem, "authorize_scopes": "email name" },
+    })).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = signed(
+        &s.ts,
+        "UpdateUserPoolClient",
+        &json!({
+            "UserPoolId": s.pool, "ClientId": s.client,
+            "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["code"],
+            "AllowedOAuthScopes": ["openid", "email"], "CallbackURLs": [CALLBACK],
+            "SupportedIdentityProviders": ["SignInWithApple"],
+        }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let to_idp = browse(s.http.get(s.url(&format!(
+        "/oauth2/authorize?{}",
+        s.authorize_query(&[("identity_provider", "SignInWithApple")])
+    ))))
+    .await;
+    let q = to_idp.location_params();
+    assert_eq!(q["response_mode"], "form_post");
+    assert_eq!(q["scope"], "email name");
+    s.fake.state.codes.lock().unwrap().insert(
+        "apple-code".into(),
+        json!({ "sub": "001234.abcd", "email": "a@privaterelay.example", "nonce": q["nonce"] }),
+    );
+    // Apple posts the answer back as a form.
+    let back = browse(
+        s.http
+            .post(s.url("/oauth2/idpresponse"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(&[("code", "apple-code"), ("state", &q["state"])])),
+    )
+    .await;
+    assert_eq!(back.status, 302, "{}", back.body);
+    assert!(
+        back.location_params().contains_key("code"),
+        "{}",
+        back.location
+    );
+    let user = signed(
+        &s.ts,
+        "AdminGetUser",
+        &json!({ "UserPoolId": s.pool, "Username": "SignInWithApple_001234.abcd" }),
+    )
+    .await;
+    assert_eq!(user.status, 200, "{}", user.text);
+    assert_eq!(user.json()["UserStatus"], "EXTERNAL_PROVIDER");
+    // The client secret sent was a fresh ES256 JWT, never the key.
+    let sent = s.fake.state.token_requests.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["client_secret"].split('.').count(), 3);
 });
