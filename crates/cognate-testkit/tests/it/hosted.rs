@@ -87,6 +87,10 @@ both!(domains, |ts: TestServer| async move {
             .await,
     );
     assert_eq!(code, "ResourceNotFoundException");
+    // A pool with a domain is not deleted.
+    let (code, msg) = fails(c.delete_user_pool().user_pool_id(&pool).send().await);
+    assert_eq!(code, "InvalidParameterException");
+    assert!(msg.contains("domain configured"), "{msg}");
     // Update keeps the domain; delete needs the owning pool.
     let updated = c
         .update_user_pool_domain()
@@ -118,6 +122,11 @@ both!(domains, |ts: TestServer| async move {
         .await
         .unwrap();
     assert_eq!(described.user_pool().and_then(|p| p.domain()), None);
+    c.delete_user_pool()
+        .user_pool_id(&pool)
+        .send()
+        .await
+        .unwrap();
     // The prefix is free again.
     c.create_user_pool_domain()
         .user_pool_id(&other)
