@@ -10,8 +10,8 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cognate_core::oauth::{
-    AuthorizeError, AuthorizeParams, AuthorizeStep, COGNITO, OAuthError, TokenRequest,
-    serde_urlencode,
+    AuthorizeError, AuthorizeParams, AuthorizeStep, COGNITO, OAuthError, OAuthErrorCode,
+    TokenRequest,
 };
 use minijinja::{Environment, context};
 use serde_json::{Value, json};
@@ -127,7 +127,7 @@ fn query_map(q: Option<String>) -> BTreeMap<String, String> {
 fn authorize_error(e: AuthorizeError) -> Response {
     match e {
         AuthorizeError::Page { error, description } => {
-            error_page(StatusCode::BAD_REQUEST, &error, &description)
+            error_page(StatusCode::BAD_REQUEST, error.as_str(), &description)
         }
         AuthorizeError::Redirect {
             redirect_uri,
@@ -138,7 +138,7 @@ fn authorize_error(e: AuthorizeError) -> Response {
         } => {
             let mut q = form_urlencoded::Serializer::new(String::new());
             q.append_pair("error_description", &description);
-            q.append_pair("error", error);
+            q.append_pair("error", error.as_str());
             if let Some(s) = state {
                 q.append_pair("state", &s);
             }
@@ -163,7 +163,7 @@ pub async fn authorize(
     let p = authorize_params(&query_map(q));
     let session = cookie(&headers, SESSION_COOKIE);
     match state.core.oauth_authorize(&p, session).await {
-        Ok(AuthorizeStep::Login) => redirect(&format!("/login?{}", serde_urlencode(&p))),
+        Ok(AuthorizeStep::Login) => redirect(&format!("/login?{}", p.to_query())),
         Ok(AuthorizeStep::Federate(url)) | Ok(AuthorizeStep::Done(url)) => redirect(&url),
         Err(e) => authorize_error(e),
     }
@@ -181,7 +181,7 @@ async fn login_page(
         Err(e) => return authorize_error(e),
     };
     let csrf = cognate_crypto::random_string(32, cognate_crypto::ALNUM);
-    let query = serde_urlencode(p);
+    let query = p.to_query();
     let providers: Vec<minijinja::Value> = client
         .settings
         .supported_identity_providers
@@ -191,7 +191,7 @@ async fn login_page(
             let mut with = p.clone();
             with.identity_provider = Some(name.clone());
             with.idp_identifier = None;
-            context! { name => name, url => format!("/oauth2/authorize?{}", serde_urlencode(&with)) }
+            context! { name => name, url => format!("/oauth2/authorize?{}", with.to_query()) }
         })
         .collect();
     let show_form = client
@@ -222,7 +222,11 @@ async fn login_page(
         }
         Err(e) => {
             tracing::error!(error = %e, "login page did not render");
-            error_page(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "")
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                OAuthErrorCode::ServerError.as_str(),
+                "",
+            )
         }
     }
 }
@@ -247,7 +251,7 @@ pub async fn login_submit(
     if sent.is_empty() || !cognate_crypto::constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
         return error_page(
             StatusCode::FORBIDDEN,
-            "invalid_request",
+            OAuthErrorCode::InvalidRequest.as_str(),
             "The form expired or was not sent by this page; reload it and sign in again.",
         );
     }
@@ -272,7 +276,7 @@ pub async fn login_submit(
         Err(e) => {
             return error_page(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
+                OAuthErrorCode::ServerError.as_str(),
                 &e.message,
             );
         }
@@ -343,11 +347,11 @@ fn oauth_json(status: StatusCode, body: Value) -> Response {
 }
 
 fn oauth_error(e: OAuthError) -> Response {
-    let mut body = json!({ "error": e.error });
+    let mut body = json!({ "error": e.error.as_str() });
     if let Some(d) = e.description {
         body["error_description"] = json!(d);
     }
-    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let status = StatusCode::from_u16(e.error.status()).unwrap_or(StatusCode::BAD_REQUEST);
     oauth_json(status, body)
 }
 
@@ -400,7 +404,7 @@ pub async fn user_info(State(state): State<AppState>, headers: HeaderMap) -> Res
     let Some(token) = token else {
         let mut r = oauth_json(
             StatusCode::BAD_REQUEST,
-            json!({ "error": "invalid_request", "error_description": "Access token is missing" }),
+            json!({ "error": OAuthErrorCode::InvalidRequest.as_str(), "error_description": "Access token is missing" }),
         );
         r.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -414,7 +418,7 @@ pub async fn user_info(State(state): State<AppState>, headers: HeaderMap) -> Res
         Ok(body) => oauth_json(StatusCode::OK, body),
         Err(e) if e.kind == cognate_core::ErrorKind::Internal => oauth_json(
             StatusCode::INTERNAL_SERVER_ERROR,
-            json!({ "error": "server_error" }),
+            json!({ "error": OAuthErrorCode::ServerError.as_str() }),
         ),
         Err(_) => {
             let description = "Access token is expired, disabled, or deleted, or the user has globally signed out.";

@@ -68,12 +68,15 @@ pub struct Grant {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AuthorizeError {
     /// The client or redirect URI can not be trusted: shown on a page, never redirected.
-    Page { error: String, description: String },
+    Page {
+        error: OAuthErrorCode,
+        description: String,
+    },
     /// Reported to the client's redirect URI.
     Redirect {
         redirect_uri: String,
         state: Option<String>,
-        error: &'static str,
+        error: OAuthErrorCode,
         description: String,
         /// Implicit grants answer in the fragment.
         fragment: bool,
@@ -81,16 +84,16 @@ pub enum AuthorizeError {
 }
 
 impl AuthorizeError {
-    fn page(error: &str, description: impl Into<String>) -> Self {
+    fn page(error: OAuthErrorCode, description: impl Into<String>) -> Self {
         Self::Page {
-            error: error.to_string(),
+            error,
             description: description.into(),
         }
     }
 }
 
 impl Grant {
-    fn fail(&self, error: &'static str, description: impl Into<String>) -> AuthorizeError {
+    fn fail(&self, error: OAuthErrorCode, description: impl Into<String>) -> AuthorizeError {
         AuthorizeError::Redirect {
             redirect_uri: self.redirect_uri.clone(),
             state: self.state.clone(),
@@ -148,23 +151,67 @@ pub enum AuthorizeStep {
     Done(String),
 }
 
+/// The OAuth 2.0 error codes the hosted endpoints answer (RFC 6749 4.1.2.1 and
+/// 5.2, RFC 7009, and Cognito's `redirect_mismatch` page): the one table of
+/// their wire names and HTTP statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthErrorCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    UnsupportedResponseType,
+    UnsupportedTokenType,
+    InvalidScope,
+    AccessDenied,
+    ServerError,
+    RedirectMismatch,
+}
+
+impl OAuthErrorCode {
+    pub fn as_str(self) -> &'static str {
+        use OAuthErrorCode::*;
+        match self {
+            InvalidRequest => "invalid_request",
+            InvalidClient => "invalid_client",
+            InvalidGrant => "invalid_grant",
+            UnauthorizedClient => "unauthorized_client",
+            UnsupportedGrantType => "unsupported_grant_type",
+            UnsupportedResponseType => "unsupported_response_type",
+            UnsupportedTokenType => "unsupported_token_type",
+            InvalidScope => "invalid_scope",
+            AccessDenied => "access_denied",
+            ServerError => "server_error",
+            RedirectMismatch => "redirect_mismatch",
+        }
+    }
+
+    /// The status of a JSON answer (`/oauth2/token`, `/oauth2/revoke`) or an error page.
+    pub fn status(self) -> u16 {
+        match self {
+            OAuthErrorCode::InvalidClient => 401,
+            OAuthErrorCode::ServerError => 500,
+            _ => 400,
+        }
+    }
+}
+
 /// An error of `/oauth2/token` and `/oauth2/revoke`, as JSON `{"error": ...}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OAuthError {
-    pub error: &'static str,
+    pub error: OAuthErrorCode,
     pub description: Option<String>,
-    pub status: u16,
 }
 
 impl OAuthError {
-    fn new(error: &'static str) -> Self {
+    fn new(error: OAuthErrorCode) -> Self {
         Self {
             error,
             description: None,
-            status: if error == "invalid_client" { 401 } else { 400 },
         }
     }
-    fn with(error: &'static str, description: impl Into<String>) -> Self {
+    fn with(error: OAuthErrorCode, description: impl Into<String>) -> Self {
         Self {
             description: Some(description.into()),
             ..Self::new(error)
@@ -237,20 +284,21 @@ impl Cognate {
             .client_id
             .as_deref()
             .filter(|c| !c.is_empty())
-            .ok_or_else(|| AuthorizeError::page("invalid_request", "client_id is missing."))?;
-        let (pool, client) = self
-            .client_by_id(client_id)
-            .await
-            .map_err(|_| AuthorizeError::page("invalid_request", "Client does not exist."))?;
+            .ok_or_else(|| {
+                AuthorizeError::page(OAuthErrorCode::InvalidRequest, "client_id is missing.")
+            })?;
+        let (pool, client) = self.client_by_id(client_id).await.map_err(|_| {
+            AuthorizeError::page(OAuthErrorCode::InvalidRequest, "Client does not exist.")
+        })?;
         match self.pool_domain(&pool.id).await {
             Ok(Some(_)) => {}
             Ok(None) => {
                 return Err(AuthorizeError::page(
-                    "invalid_request",
+                    OAuthErrorCode::InvalidRequest,
                     "The user pool of this client has no domain; create one with CreateUserPoolDomain.",
                 ));
             }
-            Err(e) => return Err(AuthorizeError::page("server_error", e.message)),
+            Err(e) => return Err(AuthorizeError::page(OAuthErrorCode::ServerError, e.message)),
         }
         let redirect_uri = p
             .redirect_uri
@@ -259,7 +307,7 @@ impl Cognate {
             .unwrap_or_default();
         if !client.settings.callback_urls.contains(&redirect_uri) {
             return Err(AuthorizeError::page(
-                "redirect_mismatch",
+                OAuthErrorCode::RedirectMismatch,
                 "redirect_uri is not one of the client's callback URLs.",
             ));
         }
@@ -280,7 +328,7 @@ impl Cognate {
             _ => {
                 grant.response_type = "code".into();
                 return Err(grant.fail(
-                    "unsupported_response_type",
+                    OAuthErrorCode::UnsupportedResponseType,
                     "response_type must be code or token.",
                 ));
             }
@@ -290,7 +338,7 @@ impl Cognate {
             || !s.allowed_oauth_flows.iter().any(|f| f == flow)
         {
             return Err(grant.fail(
-                "unauthorized_client",
+                OAuthErrorCode::UnauthorizedClient,
                 format!("The client is not allowed the {flow} flow."),
             ));
         }
@@ -311,7 +359,7 @@ impl Cognate {
             .find(|x| !s.allowed_oauth_scopes.contains(x))
         {
             return Err(grant.fail(
-                "invalid_scope",
+                OAuthErrorCode::InvalidScope,
                 format!("The client may not request scope {bad}."),
             ));
         }
@@ -319,14 +367,17 @@ impl Cognate {
             && !requested.iter().any(|x| x == "openid")
         {
             return Err(grant.fail(
-                "invalid_scope",
+                OAuthErrorCode::InvalidScope,
                 "The phone, email and profile scopes need openid.",
             ));
         }
         grant.scopes = requested;
         if flow == "code" && p.code_challenge.as_deref().is_some_and(|c| !c.is_empty()) {
             if p.code_challenge_method.as_deref() != Some("S256") {
-                return Err(grant.fail("invalid_request", "code_challenge_method must be S256."));
+                return Err(grant.fail(
+                    OAuthErrorCode::InvalidRequest,
+                    "code_challenge_method must be S256.",
+                ));
             }
             grant.code_challenge = p.code_challenge.clone();
         }
@@ -347,7 +398,7 @@ impl Cognate {
             (Some(name), _) if name.eq_ignore_ascii_case(COGNITO) => {
                 if !supported.iter().any(|x| x == COGNITO) {
                     return Err(grant.fail(
-                        "invalid_request",
+                        OAuthErrorCode::InvalidRequest,
                         "The client does not support the COGNITO identity provider.",
                     ));
                 }
@@ -358,7 +409,7 @@ impl Cognate {
                 .await
                 .map_err(|_| {
                     grant.fail(
-                        "invalid_request",
+                        OAuthErrorCode::InvalidRequest,
                         format!("The identity provider {name} does not exist."),
                     )
                 })?,
@@ -367,7 +418,7 @@ impl Cognate {
                 .await
                 .map_err(|_| {
                     grant.fail(
-                        "invalid_request",
+                        OAuthErrorCode::InvalidRequest,
                         format!("No identity provider has the identifier {id}."),
                     )
                 })?,
@@ -375,7 +426,7 @@ impl Cognate {
         };
         if !supported.contains(&provider.provider_name) {
             return Err(grant.fail(
-                "invalid_request",
+                OAuthErrorCode::InvalidRequest,
                 format!(
                     "The client does not support the identity provider {}.",
                     provider.provider_name
@@ -395,7 +446,7 @@ impl Cognate {
         if let Some(provider) = self.requested_provider(&pool, &client, &grant, p).await? {
             let url = self
                 .federation_url(&grant, &provider)
-                .map_err(|e| grant.fail("server_error", e.message))?;
+                .map_err(|e| grant.fail(OAuthErrorCode::ServerError, e.message))?;
             return Ok(AuthorizeStep::Federate(url));
         }
         if let Some(s) = session.and_then(|c| self.open_hosted_session(c, &pool.id)) {
@@ -515,7 +566,7 @@ impl Cognate {
             let tokens = self
                 .hosted_tokens(pool, client, user, grant, auth_time)
                 .await
-                .map_err(|e| grant.fail("server_error", e.message))?;
+                .map_err(|e| grant.fail(OAuthErrorCode::ServerError, e.message))?;
             // (The serializer is not Send: it is made after the await.)
             let mut out = form_urlencoded::Serializer::new(String::new());
             out.append_pair("access_token", &tokens.access_token);
@@ -538,7 +589,7 @@ impl Cognate {
         };
         let code = self
             .seal_json(&claims, CODE_AAD)
-            .map_err(|e| grant.fail("server_error", e.message))?;
+            .map_err(|e| grant.fail(OAuthErrorCode::ServerError, e.message))?;
         let mut out = form_urlencoded::Serializer::new(String::new());
         out.append_pair("code", &code);
         if let Some(s) = &grant.state {
@@ -635,38 +686,46 @@ impl Cognate {
     ) -> Result<(String, String), AuthorizeError> {
         let state: FederationState = state
             .and_then(|s| self.open_json(s, STATE_AAD))
-            .ok_or_else(|| AuthorizeError::page("invalid_request", "Invalid state."))?;
+            .ok_or_else(|| {
+                AuthorizeError::page(OAuthErrorCode::InvalidRequest, "Invalid state.")
+            })?;
         let grant = &state.grant;
         if state.exp < self.now().unix_timestamp() {
-            return Err(grant.fail("invalid_request", "The sign-in took too long; start again."));
+            return Err(grant.fail(
+                OAuthErrorCode::InvalidRequest,
+                "The sign-in took too long; start again.",
+            ));
         }
         if let Some(e) = error {
             let description = error_description.unwrap_or(e).to_string();
-            return Err(grant.fail("access_denied", description));
+            return Err(grant.fail(OAuthErrorCode::AccessDenied, description));
         }
-        let code = code
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| grant.fail("invalid_request", "The identity provider sent no code."))?;
+        let code = code.filter(|c| !c.is_empty()).ok_or_else(|| {
+            grant.fail(
+                OAuthErrorCode::InvalidRequest,
+                "The identity provider sent no code.",
+            )
+        })?;
         let (pool, client) = self
             .client_by_id(&grant.client_id)
             .await
-            .map_err(|e| grant.fail("invalid_request", e.message))?;
+            .map_err(|e| grant.fail(OAuthErrorCode::InvalidRequest, e.message))?;
         let provider = self
             .describe_identity_provider(&pool.id, &state.provider)
             .await
-            .map_err(|e| grant.fail("invalid_request", e.message))?;
+            .map_err(|e| grant.fail(OAuthErrorCode::InvalidRequest, e.message))?;
         let claims = self
             .exchange_idp_code(&pool, &provider, code, &state.nonce)
             .await
-            .map_err(|e| grant.fail("invalid_request", e.message))?;
+            .map_err(|e| grant.fail(OAuthErrorCode::InvalidRequest, e.message))?;
         let user = self
             .federated_sign_in(&pool, &client, &provider, &claims)
             .await
-            .map_err(|e| grant.fail("invalid_request", e.message))?;
+            .map_err(|e| grant.fail(OAuthErrorCode::InvalidRequest, e.message))?;
         let auth_time = self.now().unix_timestamp();
         let cookie = self
             .hosted_session(&pool.id, &user, auth_time)
-            .map_err(|e| grant.fail("server_error", e.message))?;
+            .map_err(|e| grant.fail(OAuthErrorCode::ServerError, e.message))?;
         let location = self
             .complete_authorize(&pool, &client, grant, &user, auth_time)
             .await?;
@@ -855,17 +914,17 @@ impl Cognate {
         };
         let id = id
             .filter(|i| !i.is_empty())
-            .ok_or_else(|| OAuthError::new("invalid_request"))?;
+            .ok_or_else(|| OAuthError::new(OAuthErrorCode::InvalidRequest))?;
         let (pool, client) = self
             .client_by_id(id)
             .await
-            .map_err(|_| OAuthError::new("invalid_client"))?;
+            .map_err(|_| OAuthError::new(OAuthErrorCode::InvalidClient))?;
         if let Some(expected) = &client.client_secret {
             let ok = secret.is_some_and(|s| {
                 cognate_crypto::constant_time_eq(s.as_bytes(), expected.as_bytes())
             });
             if !ok {
-                return Err(OAuthError::new("invalid_client"));
+                return Err(OAuthError::new(OAuthErrorCode::InvalidClient));
             }
         }
         Ok((pool, client))
@@ -875,7 +934,10 @@ impl Cognate {
     pub async fn oauth_token(&self, r: &TokenRequest) -> Result<Value, OAuthError> {
         let grant_type = r.grant_type.as_deref().unwrap_or_default();
         if grant_type.is_empty() {
-            return Err(OAuthError::with("invalid_request", "grant_type is missing"));
+            return Err(OAuthError::with(
+                OAuthErrorCode::InvalidRequest,
+                "grant_type is missing",
+            ));
         }
         let (pool, client) = self
             .oauth_client(
@@ -888,17 +950,17 @@ impl Cognate {
             "authorization_code" => self.redeem_oauth_code(&pool, &client, r).await,
             "refresh_token" => {
                 if !client.settings.allowed_oauth_flows_user_pool_client {
-                    return Err(OAuthError::new("unauthorized_client"));
+                    return Err(OAuthError::new(OAuthErrorCode::UnauthorizedClient));
                 }
                 let token = r
                     .refresh_token
                     .as_deref()
                     .filter(|t| !t.is_empty())
-                    .ok_or_else(|| OAuthError::new("invalid_request"))?;
+                    .ok_or_else(|| OAuthError::new(OAuthErrorCode::InvalidRequest))?;
                 let (claims, user, session) = self
                     .check_refresh_token(&client, token)
                     .await
-                    .map_err(|_| OAuthError::new("invalid_grant"))?;
+                    .map_err(|_| OAuthError::new(OAuthErrorCode::InvalidGrant))?;
                 let tokens = self
                     .refresh(
                         &pool,
@@ -910,16 +972,16 @@ impl Cognate {
                     )
                     .await
                     .map_err(|e| match e.kind {
-                        ErrorKind::Internal => OAuthError::new("server_error"),
-                        _ => OAuthError::with("invalid_grant", e.message),
+                        ErrorKind::Internal => OAuthError::new(OAuthErrorCode::ServerError),
+                        _ => OAuthError::with(OAuthErrorCode::InvalidGrant, e.message),
                     })?;
                 Ok(token_json(&tokens))
             }
             "client_credentials" => Err(OAuthError::with(
-                "unsupported_grant_type",
+                OAuthErrorCode::UnsupportedGrantType,
                 "client_credentials is not supported by this server yet",
             )),
-            _ => Err(OAuthError::new("unsupported_grant_type")),
+            _ => Err(OAuthError::new(OAuthErrorCode::UnsupportedGrantType)),
         }
     }
 
@@ -929,12 +991,12 @@ impl Cognate {
         client: &AppClient,
         r: &TokenRequest,
     ) -> Result<Value, OAuthError> {
-        let invalid = || OAuthError::new("invalid_grant");
+        let invalid = || OAuthError::new(OAuthErrorCode::InvalidGrant);
         let code = r
             .code
             .as_deref()
             .filter(|c| !c.is_empty())
-            .ok_or_else(|| OAuthError::new("invalid_request"))?;
+            .ok_or_else(|| OAuthError::new(OAuthErrorCode::InvalidRequest))?;
         let claims: CodeClaims = self.open_json(code, CODE_AAD).ok_or_else(invalid)?;
         let grant = &claims.grant;
         if grant.client_id != client.client_id || grant.pool_id != pool.id {
@@ -959,7 +1021,7 @@ impl Cognate {
             .store
             .consume_nonce(&format!("code:{}", claims.jti), claims.exp as f64)
             .await
-            .map_err(|_| OAuthError::new("server_error"))?;
+            .map_err(|_| OAuthError::new(OAuthErrorCode::ServerError))?;
         if !first {
             return Err(invalid());
         }
@@ -967,15 +1029,15 @@ impl Cognate {
             .store
             .get_user_by_sub(&pool.id, &claims.sub)
             .await
-            .map_err(|_| OAuthError::new("server_error"))?
+            .map_err(|_| OAuthError::new(OAuthErrorCode::ServerError))?
             .filter(|u| u.enabled)
             .ok_or_else(invalid)?;
         let tokens = self
             .hosted_tokens(pool, client, &user, grant, claims.auth_time)
             .await
             .map_err(|e| match e.kind {
-                ErrorKind::Internal => OAuthError::new("server_error"),
-                _ => OAuthError::with("invalid_grant", e.message),
+                ErrorKind::Internal => OAuthError::new(OAuthErrorCode::ServerError),
+                _ => OAuthError::with(OAuthErrorCode::InvalidGrant, e.message),
             })?;
         Ok(token_json(&tokens))
     }
@@ -1028,19 +1090,21 @@ impl Cognate {
     ) -> Result<(), OAuthError> {
         let token = token
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| OAuthError::new("invalid_request"))?;
+            .ok_or_else(|| OAuthError::new(OAuthErrorCode::InvalidRequest))?;
         let (_, client) = self.oauth_client(client_id, client_secret, basic).await?;
         let secret = client.client_secret.clone();
         self.revoke_token(&client, token, secret.as_deref())
             .await
             .map_err(|e| match e.kind {
-                ErrorKind::UnsupportedTokenType => OAuthError::new("unsupported_token_type"),
+                ErrorKind::UnsupportedTokenType => {
+                    OAuthError::new(OAuthErrorCode::UnsupportedTokenType)
+                }
                 ErrorKind::UnsupportedOperation => OAuthError::with(
-                    "invalid_request",
+                    OAuthErrorCode::InvalidRequest,
                     "Token revocation is disabled for this client.",
                 ),
-                ErrorKind::Internal => OAuthError::new("server_error"),
-                _ => OAuthError::new("invalid_grant"),
+                ErrorKind::Internal => OAuthError::new(OAuthErrorCode::ServerError),
+                _ => OAuthError::new(OAuthErrorCode::InvalidGrant),
             })
     }
 
@@ -1051,17 +1115,16 @@ impl Cognate {
         logout_uri: Option<&str>,
         p: &AuthorizeParams,
     ) -> Result<String, AuthorizeError> {
-        let client_id = client_id
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| AuthorizeError::page("invalid_request", "client_id is missing."))?;
-        let (_, client) = self
-            .client_by_id(client_id)
-            .await
-            .map_err(|_| AuthorizeError::page("invalid_request", "Client does not exist."))?;
+        let client_id = client_id.filter(|c| !c.is_empty()).ok_or_else(|| {
+            AuthorizeError::page(OAuthErrorCode::InvalidRequest, "client_id is missing.")
+        })?;
+        let (_, client) = self.client_by_id(client_id).await.map_err(|_| {
+            AuthorizeError::page(OAuthErrorCode::InvalidRequest, "Client does not exist.")
+        })?;
         if let Some(uri) = logout_uri {
             if !client.settings.logout_urls.iter().any(|u| u == uri) {
                 return Err(AuthorizeError::page(
-                    "redirect_mismatch",
+                    OAuthErrorCode::RedirectMismatch,
                     "logout_uri is not one of the client's sign-out URLs.",
                 ));
             }
@@ -1069,7 +1132,7 @@ impl Cognate {
         }
         // Sign out, then sign in again: back to the login page with the same request.
         self.check_authorize(p).await?;
-        let query = serde_urlencode(p);
+        let query = p.to_query();
         Ok(format!("/login?{query}"))
     }
 }
@@ -1089,25 +1152,28 @@ fn token_json(t: &Tokens) -> Value {
     Value::Object(m)
 }
 
-/// The authorize parameters as a query string (only those present).
-pub fn serde_urlencode(p: &AuthorizeParams) -> String {
-    let mut q = form_urlencoded::Serializer::new(String::new());
-    let pairs = [
-        ("response_type", &p.response_type),
-        ("client_id", &p.client_id),
-        ("redirect_uri", &p.redirect_uri),
-        ("state", &p.state),
-        ("scope", &p.scope),
-        ("identity_provider", &p.identity_provider),
-        ("idp_identifier", &p.idp_identifier),
-        ("code_challenge", &p.code_challenge),
-        ("code_challenge_method", &p.code_challenge_method),
-        ("nonce", &p.nonce),
-    ];
-    for (k, v) in pairs {
-        if let Some(v) = v {
-            q.append_pair(k, v);
+impl AuthorizeParams {
+    /// The parameters as a query string (only those present).
+    pub fn to_query(&self) -> String {
+        let p = self;
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        let pairs = [
+            ("response_type", &p.response_type),
+            ("client_id", &p.client_id),
+            ("redirect_uri", &p.redirect_uri),
+            ("state", &p.state),
+            ("scope", &p.scope),
+            ("identity_provider", &p.identity_provider),
+            ("idp_identifier", &p.idp_identifier),
+            ("code_challenge", &p.code_challenge),
+            ("code_challenge_method", &p.code_challenge_method),
+            ("nonce", &p.nonce),
+        ];
+        for (k, v) in pairs {
+            if let Some(v) = v {
+                q.append_pair(k, v);
+            }
         }
+        q.finish()
     }
-    q.finish()
 }
