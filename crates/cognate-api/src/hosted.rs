@@ -22,6 +22,8 @@ use std::sync::OnceLock;
 const SESSION_COOKIE: &str = "cognito";
 /// The CSRF token, also sent as the form's `_csrf` field.
 const CSRF_COOKIE: &str = "XSRF-TOKEN";
+/// Binds a federated sign-in to the browser that started it.
+const FEDERATION_COOKIE: &str = "cognate-federation";
 
 #[derive(rust_embed::RustEmbed)]
 #[folder = "templates/"]
@@ -80,12 +82,25 @@ fn add_cookie(r: &mut Response, cookie: String) {
 }
 
 fn cookie_attrs(state: &AppState, max_age: i64) -> String {
-    let secure = if state.core.hosted_base().starts_with("https:") {
+    let secure = if state.core.hosted_secure() {
         "; Secure"
     } else {
         ""
     };
     format!("; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// The federation cookie: only for `/oauth2/idpresponse`; cross-site form posts
+/// (Apple) carry it only as `SameSite=None; Secure`.
+fn federation_cookie(state: &AppState, value: &str, max_age: i64) -> String {
+    let same_site = if state.core.hosted_secure() {
+        "None; Secure"
+    } else {
+        "Lax"
+    };
+    format!(
+        "{FEDERATION_COOKIE}={value}; Path=/oauth2/idpresponse; Max-Age={max_age}; HttpOnly; SameSite={same_site}"
+    )
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -164,7 +179,14 @@ pub async fn authorize(
     let session = cookie(&headers, SESSION_COOKIE);
     match state.core.oauth_authorize(&p, session).await {
         Ok(AuthorizeStep::Login) => redirect(&format!("/login?{}", p.to_query())),
-        Ok(AuthorizeStep::Federate(url)) | Ok(AuthorizeStep::Done(url)) => redirect(&url),
+        Ok(AuthorizeStep::Federate(f)) => {
+            let mut r = redirect(&f.url);
+            if let Some(token) = f.browser_token {
+                add_cookie(&mut r, federation_cookie(&state, &token, 600));
+            }
+            r
+        }
+        Ok(AuthorizeStep::Done(url)) => redirect(&url),
         Err(e) => authorize_error(e),
     }
 }
@@ -304,6 +326,7 @@ pub async fn login_submit(
 /// `GET|POST /oauth2/idpresponse` (Apple answers with a form post).
 pub async fn idp_response(
     State(state): State<AppState>,
+    headers: HeaderMap,
     RawQuery(q): RawQuery,
     body: Bytes,
 ) -> Response {
@@ -317,11 +340,13 @@ pub async fn idp_response(
             get("state"),
             get("error"),
             get("error_description"),
+            cookie(&headers, FEDERATION_COOKIE),
         )
         .await
     {
         Ok((location, session)) => {
             let mut r = redirect(&location);
+            add_cookie(&mut r, federation_cookie(&state, "", 0));
             add_cookie(
                 &mut r,
                 format!(

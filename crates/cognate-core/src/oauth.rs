@@ -138,6 +138,18 @@ struct FederationState {
     /// The nonce sent to the provider; its ID token must carry it.
     nonce: String,
     exp: i64,
+    /// SHA-256 (base64url) of the browser token the answer must come with (the
+    /// federation cookie), so a sign-in can not be finished in another browser.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    binding: Option<String>,
+}
+
+/// Going to an identity provider: its URL, and the token to keep in the browser
+/// (a cookie for `/oauth2/idpresponse`) when the answer is bound to it.
+#[derive(Debug)]
+pub struct Federation {
+    pub url: String,
+    pub browser_token: Option<String>,
 }
 
 /// What `/oauth2/authorize` does next.
@@ -145,8 +157,8 @@ struct FederationState {
 pub enum AuthorizeStep {
     /// Show the hosted sign-in page for this request.
     Login,
-    /// Go to the identity provider (URL).
-    Federate(String),
+    /// Go to the identity provider.
+    Federate(Federation),
     /// Signed in already (session cookie): back to the client (URL).
     Done(String),
 }
@@ -444,10 +456,10 @@ impl Cognate {
     ) -> Result<AuthorizeStep, AuthorizeError> {
         let (pool, client, grant) = self.check_authorize(p).await?;
         if let Some(provider) = self.requested_provider(&pool, &client, &grant, p).await? {
-            let url = self
+            let federation = self
                 .federation_url(&grant, &provider)
                 .map_err(|e| grant.fail(OAuthErrorCode::ServerError, e.message))?;
-            return Ok(AuthorizeStep::Federate(url));
+            return Ok(AuthorizeStep::Federate(federation));
         }
         if let Some(s) = session.and_then(|c| self.open_hosted_session(c, &pool.id)) {
             let user = self
@@ -637,16 +649,22 @@ impl Cognate {
 
     // ---- Federation ----
 
-    /// The provider's authorize URL for this request, with a sealed state.
-    fn federation_url(&self, grant: &Grant, provider: &IdentityProvider) -> CoreResult<String> {
+    /// The provider's authorize URL for this request, with a sealed state bound
+    /// to a browser token. Apple answers with a cross-site form post, which
+    /// carries the cookie only as `SameSite=None; Secure`: over plain http (a
+    /// development server) its answers are not bound.
+    fn federation_url(&self, grant: &Grant, provider: &IdentityProvider) -> CoreResult<Federation> {
         let config = self.provider_config(provider)?;
         let nonce = cognate_crypto::random_string(32, cognate_crypto::ALNUM);
+        let bound = provider.provider_type != "SignInWithApple" || self.hosted_secure();
+        let browser_token = bound.then(|| cognate_crypto::random_string(32, cognate_crypto::ALNUM));
         let state = self.seal_json(
             &FederationState {
                 grant: grant.clone(),
                 provider: provider.provider_name.clone(),
                 nonce: nonce.clone(),
                 exp: self.now().unix_timestamp() + FEDERATION_SECONDS,
+                binding: browser_token.as_deref().map(s256),
             },
             STATE_AAD,
         )?;
@@ -665,7 +683,15 @@ impl Cognate {
         } else {
             '?'
         };
-        Ok(format!("{}{sep}{}", config.authorize_url, q.finish()))
+        Ok(Federation {
+            url: format!("{}{sep}{}", config.authorize_url, q.finish()),
+            browser_token,
+        })
+    }
+
+    /// Whether the hosted endpoints are served over https (cookies can be `Secure`).
+    pub fn hosted_secure(&self) -> bool {
+        self.hosted_base().starts_with("https:")
     }
 
     /// Where providers send the browser back.
@@ -683,12 +709,23 @@ impl Cognate {
         state: Option<&str>,
         error: Option<&str>,
         error_description: Option<&str>,
+        browser_token: Option<&str>,
     ) -> Result<(String, String), AuthorizeError> {
         let state: FederationState = state
             .and_then(|s| self.open_json(s, STATE_AAD))
             .ok_or_else(|| {
                 AuthorizeError::page(OAuthErrorCode::InvalidRequest, "Invalid state.")
             })?;
+        if let Some(binding) = &state.binding {
+            let sent = browser_token.map(s256).unwrap_or_default();
+            if !cognate_crypto::constant_time_eq(sent.as_bytes(), binding.as_bytes()) {
+                // Not redirected: the request did not come from the browser that started it.
+                return Err(AuthorizeError::page(
+                    OAuthErrorCode::InvalidRequest,
+                    "This sign-in was started in another browser (or its cookie expired); start again.",
+                ));
+            }
+        }
         let grant = &state.grant;
         if state.exp < self.now().unix_timestamp() {
             return Err(grant.fail(

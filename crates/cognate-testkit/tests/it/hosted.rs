@@ -817,10 +817,17 @@ impl Setup {
             .lock()
             .unwrap()
             .insert(code.to_string(), idp_claims);
-        browse(self.http.get(self.url(&format!(
-            "/oauth2/idpresponse?{}",
-            form(&[("code", code), ("state", &q["state"])])
-        ))))
+        // The answer is bound to this browser by a cookie for /oauth2/idpresponse.
+        let binding = to_idp.cookies["cognate-federation"].clone();
+        assert!(!binding.is_empty());
+        browse(
+            self.http
+                .get(self.url(&format!(
+                    "/oauth2/idpresponse?{}",
+                    form(&[("code", code), ("state", &q["state"])])
+                )))
+                .header("cookie", format!("cognate-federation={binding}")),
+        )
         .await
     }
 }
@@ -1821,6 +1828,8 @@ each_backend!(sign_in_with_apple, |backend| async move {
     .await;
     let q = to_idp.location_params();
     assert_eq!(q["response_mode"], "form_post");
+    // A cross-site form post carries no SameSite=Lax cookie: over plain http Apple's answer is not bound.
+    assert!(!to_idp.cookies.contains_key("cognate-federation"));
     assert_eq!(q["scope"], "email name");
     s.fake.state.codes.lock().unwrap().insert(
         "apple-code".into(),
@@ -1852,4 +1861,52 @@ each_backend!(sign_in_with_apple, |backend| async move {
     let sent = s.fake.state.token_requests.lock().unwrap().clone();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0]["client_secret"].split('.').count(), 3);
+});
+
+each_backend!(federation_is_bound_to_the_browser, |backend| async move {
+    let Some(s) = setup(backend).await else {
+        return;
+    };
+    let to_idp = browse(s.http.get(s.url(&format!(
+        "/oauth2/authorize?{}",
+        s.authorize_query(&[("identity_provider", "Corp")])
+    ))))
+    .await;
+    let q = to_idp.location_params();
+    let binding = to_idp.cookies["cognate-federation"].clone();
+    s.fake.state.codes.lock().unwrap().insert(
+        "bound-code".into(),
+        json!({ "sub": "u-7", "nonce": q["nonce"] }),
+    );
+    let answer = |cookie: Option<String>| {
+        let mut req = s.http.get(s.url(&format!(
+            "/oauth2/idpresponse?{}",
+            form(&[("code", "bound-code"), ("state", &q["state"])])
+        )));
+        if let Some(c) = cookie {
+            req = req.header("cookie", format!("cognate-federation={c}"));
+        }
+        browse(req)
+    };
+    // Another browser (no cookie, or another one): a page, no redirect, no user,
+    // and the provider's code is not even spent.
+    for cookie in [None, Some("someone-elses".to_string())] {
+        let refused = answer(cookie).await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert!(refused.location.is_empty());
+        assert!(refused.body.contains("another browser"), "{}", refused.body);
+    }
+    assert!(s.fake.state.token_requests.lock().unwrap().is_empty());
+    let r = signed(
+        &s.ts,
+        "AdminGetUser",
+        &json!({ "UserPoolId": s.pool, "Username": "Corp_u-7" }),
+    )
+    .await;
+    assert_eq!(r.error_type(), "UserNotFoundException");
+    // The browser that started it finishes it, and the cookie is cleared.
+    let done = answer(Some(binding)).await;
+    assert_eq!(done.status, 302, "{}", done.body);
+    assert!(done.location_params().contains_key("code"));
+    assert_eq!(done.cookies["cognate-federation"], "");
 });
