@@ -16,7 +16,7 @@ use cognate_core::oauth::{
 use minijinja::{Environment, context};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::path::PathBuf;
 
 /// The hosted session cookie (one pool's sign-in, sealed).
 const SESSION_COOKIE: &str = "cognito";
@@ -29,15 +29,45 @@ const FEDERATION_COOKIE: &str = "cognate-federation";
 #[folder = "templates/"]
 struct Templates;
 
-fn templates() -> &'static Environment<'static> {
-    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
+/// The hosted pages' templates: the embedded ones, or an operator's copies of
+/// them (same names) from a directory, read at run time.
+pub struct Pages {
+    env: Environment<'static>,
+}
+
+impl Pages {
+    pub fn new(override_dir: Option<PathBuf>) -> Self {
         let mut env = Environment::new();
-        env.set_loader(|name| {
+        env.set_loader(move |name| {
+            if name.contains("..") || name.starts_with('/') {
+                return Ok(None);
+            }
+            if let Some(dir) = &override_dir {
+                match std::fs::read_to_string(dir.join(name)) {
+                    Ok(text) => return Ok(Some(text)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(minijinja::Error::new(
+                            minijinja::ErrorKind::TemplateNotFound,
+                            format!("could not read the template {name}: {e}"),
+                        ));
+                    }
+                }
+            }
             Ok(Templates::get(name).and_then(|f| String::from_utf8(f.data.into_owned()).ok()))
         });
-        env
-    })
+        Self { env }
+    }
+
+    fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String, minijinja::Error> {
+        self.env.get_template(name)?.render(ctx)
+    }
+}
+
+impl Default for Pages {
+    fn default() -> Self {
+        Self::new(None)
+    }
 }
 
 fn html(status: StatusCode, body: String) -> Response {
@@ -51,12 +81,11 @@ fn html(status: StatusCode, body: String) -> Response {
     r
 }
 
-fn render(name: &str, ctx: minijinja::Value) -> Result<String, minijinja::Error> {
-    templates().get_template(name)?.render(ctx)
-}
-
-fn error_page(status: StatusCode, error: &str, description: &str) -> Response {
-    match render("error.html", context! { error, description }) {
+fn error_page(state: &AppState, status: StatusCode, error: &str, description: &str) -> Response {
+    match state
+        .pages
+        .render("error.html", context! { error, description })
+    {
         Ok(body) => html(status, body),
         Err(e) => {
             tracing::error!(error = %e, "error page did not render");
@@ -139,10 +168,10 @@ fn query_map(q: Option<String>) -> BTreeMap<String, String> {
 }
 
 /// An authorize error: a page, or a redirect carrying `error`.
-fn authorize_error(e: AuthorizeError) -> Response {
+fn authorize_error(state: &AppState, e: AuthorizeError) -> Response {
     match e {
         AuthorizeError::Page { error, description } => {
-            error_page(StatusCode::BAD_REQUEST, error.as_str(), &description)
+            error_page(state, StatusCode::BAD_REQUEST, error.as_str(), &description)
         }
         AuthorizeError::Redirect {
             redirect_uri,
@@ -187,7 +216,7 @@ pub async fn authorize(
             r
         }
         Ok(AuthorizeStep::Done(url)) => redirect(&url),
-        Err(e) => authorize_error(e),
+        Err(e) => authorize_error(&state, e),
     }
 }
 
@@ -200,7 +229,7 @@ async fn login_page(
 ) -> Response {
     let (_, client, _) = match state.core.check_authorize(p).await {
         Ok(v) => v,
-        Err(e) => return authorize_error(e),
+        Err(e) => return authorize_error(&state, e),
     };
     let csrf = cognate_crypto::random_string(32, cognate_crypto::ALNUM);
     let query = p.to_query();
@@ -221,7 +250,7 @@ async fn login_page(
         .supported_identity_providers
         .iter()
         .any(|n| n == COGNITO);
-    let body = render(
+    let body = state.pages.render(
         "login.html",
         context! {
             client_name => client.settings.client_name,
@@ -245,6 +274,7 @@ async fn login_page(
         Err(e) => {
             tracing::error!(error = %e, "login page did not render");
             error_page(
+                &state,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 OAuthErrorCode::ServerError.as_str(),
                 "",
@@ -272,6 +302,7 @@ pub async fn login_submit(
     let expected = cookie(&headers, CSRF_COOKIE).unwrap_or_default();
     if sent.is_empty() || !cognate_crypto::constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
         return error_page(
+            &state,
             StatusCode::FORBIDDEN,
             OAuthErrorCode::InvalidRequest.as_str(),
             "The form expired or was not sent by this page; reload it and sign in again.",
@@ -279,7 +310,7 @@ pub async fn login_submit(
     }
     let (pool, client, grant) = match state.core.check_authorize(&p).await {
         Ok(v) => v,
-        Err(e) => return authorize_error(e),
+        Err(e) => return authorize_error(&state, e),
     };
     let username = form.get("username").map(String::as_str).unwrap_or_default();
     let password = form.get("password").map(String::as_str).unwrap_or_default();
@@ -297,6 +328,7 @@ pub async fn login_submit(
         Ok(s) => s,
         Err(e) => {
             return error_page(
+                &state,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 OAuthErrorCode::ServerError.as_str(),
                 &e.message,
@@ -319,7 +351,7 @@ pub async fn login_submit(
             );
             r
         }
-        Err(e) => authorize_error(e),
+        Err(e) => authorize_error(&state, e),
     }
 }
 
@@ -356,7 +388,7 @@ pub async fn idp_response(
             );
             r
         }
-        Err(e) => authorize_error(e),
+        Err(e) => authorize_error(&state, e),
     }
 }
 
@@ -502,6 +534,6 @@ pub async fn logout(State(state): State<AppState>, RawQuery(q): RawQuery) -> Res
             );
             r
         }
-        Err(e) => authorize_error(e),
+        Err(e) => authorize_error(&state, e),
     }
 }

@@ -8,7 +8,7 @@ mod authorize;
 pub mod awsjson;
 pub mod bootstrap;
 pub mod errors;
-mod hosted;
+pub mod hosted;
 pub mod model;
 mod ops;
 mod ops_auth;

@@ -20,6 +20,8 @@ pub struct AppState {
     pub core: Arc<Cognate>,
     pub admin: Arc<AdminAuth>,
     pub max_body_bytes: usize,
+    /// The hosted sign-in pages' templates.
+    pub pages: Arc<crate::hosted::Pages>,
 }
 
 /// CORS for browser SDKs: any origin, the headers the SDKs send, and the four

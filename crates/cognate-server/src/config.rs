@@ -106,6 +106,10 @@ pub struct HostedConfig {
     /// `authorize_url`, `token_url`, `issuer`, `jwks_uri`.
     #[serde(default)]
     pub providers: std::collections::BTreeMap<String, cognate_core::federation::ProviderEndpoints>,
+    /// A directory with replacements for the hosted pages' templates
+    /// (`login.html`, `error.html`; minijinja syntax); missing ones stay built in.
+    #[serde(default)]
+    pub templates_dir: Option<PathBuf>,
 }
 
 /// `[identity]`: settings of the identity-pool service.

@@ -236,6 +236,9 @@ pub async fn start_with_clock(
         core: core.clone(),
         admin: Arc::new(admin),
         max_body_bytes: config.max_body_bytes,
+        pages: Arc::new(cognate_api::hosted::Pages::new(
+            config.hosted.templates_dir.clone(),
+        )),
     };
     let app = cognate_api::router(state);
     let (tx, rx) = oneshot::channel::<()>();

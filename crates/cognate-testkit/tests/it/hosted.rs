@@ -1712,7 +1712,7 @@ each_backend!(hosted_refusals, |backend| async move {
     for (user, password, message) in [
         ("temp", "Temp0rary-Pass!", "a further sign-in step"),
         ("off", "Corr3ct-Horse!", "User is disabled."),
-        ("ghost", "whatever", "User does not exist."),
+        ("<ghost>", "whatever", "User does not exist."),
     ] {
         let page = browse(s.http.get(s.url(&login))).await;
         let csrf = csrf_of(&page.body);
@@ -1731,7 +1731,28 @@ each_backend!(hosted_refusals, |backend| async move {
         assert_eq!(answer.status, 200, "{user}");
         assert!(answer.body.contains(message), "{user}: {}", answer.body);
         assert!(!answer.cookies.contains_key("cognito"));
+        // What was typed comes back escaped.
+        assert!(!answer.body.contains("<ghost>"));
     }
+    let page = browse(s.http.get(s.url(&login))).await;
+    let csrf = csrf_of(&page.body);
+    let echoed = browse(
+        s.http
+            .post(s.url(&login))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", format!("XSRF-TOKEN={csrf}"))
+            .body(form(&[
+                ("_csrf", &csrf),
+                ("username", "<ghost>"),
+                ("password", "x"),
+            ])),
+    )
+    .await;
+    assert!(
+        echoed.body.contains("value=\"&lt;ghost&gt;\""),
+        "{}",
+        echoed.body
+    );
     // Token endpoint: unknown grant, missing grant, unknown client.
     let (status, body) = s.token(&[("grant_type", "password")]).await;
     assert_eq!(
@@ -1909,4 +1930,76 @@ each_backend!(federation_is_bound_to_the_browser, |backend| async move {
     assert_eq!(done.status, 302, "{}", done.body);
     assert!(done.location_params().contains_key("code"));
     assert_eq!(done.cookies["cognate-federation"], "");
+});
+
+each_backend!(operator_templates, |backend| async move {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("login.html"),
+        "<h1 id=\"brand\">ACME sign-in for {{ client_name }}</h1>\n<form method=\"post\" action=\"{{ action }}\"><input type=\"hidden\" name=\"_csrf\" value=\"{{ csrf }}\"></form>",
+    )
+    .unwrap();
+    let templates = dir.path().to_path_buf();
+    let Some(ts) = TestServer::start_with(backend, move |c| {
+        c.hosted.templates_dir = Some(templates);
+    })
+    .await
+    else {
+        return;
+    };
+    let pool = signed(&ts, "CreateUserPool", &json!({ "PoolName": "branded" }))
+        .await
+        .json()["UserPool"]["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    signed(
+        &ts,
+        "CreateUserPoolDomain",
+        &json!({ "UserPoolId": pool, "Domain": "branded" }),
+    )
+    .await;
+    let client = signed(
+        &ts,
+        "CreateUserPoolClient",
+        &json!({
+            "UserPoolId": pool, "ClientName": "Shop Co",
+            "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["code"],
+            "AllowedOAuthScopes": ["openid"], "CallbackURLs": [CALLBACK],
+            "SupportedIdentityProviders": ["COGNITO"],
+        }),
+    )
+    .await
+    .json()["UserPoolClient"]["ClientId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = get(
+        &ts,
+        &format!(
+            "/login?{}",
+            form(&[
+                ("response_type", "code"),
+                ("client_id", &client),
+                ("redirect_uri", CALLBACK)
+            ])
+        ),
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    // The operator's template.
+    assert!(
+        page.text.contains("ACME sign-in for Shop Co"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("name=\"_csrf\""));
+    // A template the directory does not have stays built in.
+    let error = get(&ts, "/oauth2/authorize?client_id=nope&response_type=code").await;
+    assert_eq!(error.status, 400);
+    assert!(
+        error.text.contains("An error was encountered"),
+        "{}",
+        error.text
+    );
 });
