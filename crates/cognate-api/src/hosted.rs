@@ -229,7 +229,7 @@ async fn login_page(
 ) -> Response {
     let (_, client, _) = match state.core.check_authorize(p).await {
         Ok(v) => v,
-        Err(e) => return authorize_error(&state, e),
+        Err(e) => return authorize_error(state, e),
     };
     let csrf = cognate_crypto::random_string(32, cognate_crypto::ALNUM);
     let query = p.to_query();
@@ -274,7 +274,7 @@ async fn login_page(
         Err(e) => {
             tracing::error!(error = %e, "login page did not render");
             error_page(
-                &state,
+                state,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 OAuthErrorCode::ServerError.as_str(),
                 "",
