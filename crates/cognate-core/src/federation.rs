@@ -360,13 +360,20 @@ impl Cognate {
         }
     }
 
-    /// The endpoints and credentials to sign in through a provider.
-    pub fn provider_config(&self, p: &IdentityProvider) -> CoreResult<ProviderConfig> {
+    /// The endpoints and credentials to sign in through a provider (the client
+    /// secret only `with_secret`: Apple's is signed anew each time).
+    pub fn provider_config(
+        &self,
+        p: &IdentityProvider,
+        with_secret: bool,
+    ) -> CoreResult<ProviderConfig> {
         let e = self.effective_endpoints(&p.provider_type, &p.provider_details);
         let incomplete =
             || CoreError::internal(format!("provider {} has no endpoints", p.provider_name));
         let d = |k: &str| p.provider_details.get(k).cloned();
-        let client_secret = if p.provider_type == "SignInWithApple" {
+        let client_secret = if !with_secret {
+            None
+        } else if p.provider_type == "SignInWithApple" {
             Some(self.apple_client_secret(p)?)
         } else {
             d("client_secret").filter(|s| !s.is_empty())

@@ -654,7 +654,7 @@ impl Cognate {
     /// carries the cookie only as `SameSite=None; Secure`: over plain http (a
     /// development server) its answers are not bound.
     fn federation_url(&self, grant: &Grant, provider: &IdentityProvider) -> CoreResult<Federation> {
-        let config = self.provider_config(provider)?;
+        let config = self.provider_config(provider, false)?;
         let nonce = cognate_crypto::random_string(32, cognate_crypto::ALNUM);
         let bound = provider.provider_type != "SignInWithApple" || self.hosted_secure();
         let browser_token = bound.then(|| cognate_crypto::random_string(32, cognate_crypto::ALNUM));
@@ -778,7 +778,7 @@ impl Cognate {
         code: &str,
         nonce: &str,
     ) -> CoreResult<Value> {
-        let config = self.provider_config(provider)?;
+        let config = self.provider_config(provider, true)?;
         let failed = |why: &str| {
             CoreError::new(
                 ErrorKind::NotAuthorized,
@@ -810,8 +810,21 @@ impl Cognate {
             .provider_jwks(&key, &config.issuer, config.jwks_uri.as_deref())
             .await
             .map_err(|_| failed("the provider's keys could not be fetched"))?;
-        let claims = cognate_crypto::RsaSigningKey::verify_external_jwt(id_token, &jwks)
-            .map_err(|_| failed("the ID token's signature does not verify"))?;
+        let claims = match cognate_crypto::RsaSigningKey::verify_external_jwt(id_token, &jwks) {
+            Ok(c) => c,
+            Err(_) => {
+                // The provider may have rotated its keys since they were cached: fetch them once more.
+                if let Ok(mut cache) = self.jwks_cache.write() {
+                    cache.remove(&key);
+                }
+                let jwks = self
+                    .provider_jwks(&key, &config.issuer, config.jwks_uri.as_deref())
+                    .await
+                    .map_err(|_| failed("the provider's keys could not be fetched"))?;
+                cognate_crypto::RsaSigningKey::verify_external_jwt(id_token, &jwks)
+                    .map_err(|_| failed("the ID token's signature does not verify"))?
+            }
+        };
         if claim_str(&claims, "iss") != Some(config.issuer.as_str()) {
             return Err(failed("the ID token has another issuer"));
         }

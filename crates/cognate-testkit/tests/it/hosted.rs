@@ -421,6 +421,14 @@ struct FakeState {
     failures: Mutex<HashMap<String, String>>,
     /// Sign in with Apple: the public key its client-secret JWTs must verify with.
     apple_public_key: Mutex<Option<Vec<u8>>>,
+    /// The provider's signing key (tests rotate it).
+    key: Mutex<Option<Arc<RsaSigningKey>>>,
+}
+
+impl FakeState {
+    fn key(&self) -> Arc<RsaSigningKey> {
+        self.key.lock().unwrap().clone().expect("a signing key")
+    }
 }
 
 /// Whether `secret` is an ES256 client secret for `IDP_CLIENT` from team `TEAM1`
@@ -477,7 +485,7 @@ fn parse_pairs(s: &str) -> HashMap<String, String> {
 }
 
 async fn fake_token(
-    State((state, key, base)): State<(Arc<FakeState>, Arc<RsaSigningKey>, String)>,
+    State((state, base)): State<(Arc<FakeState>, String)>,
     body: String,
 ) -> axum::response::Response {
     let form = parse_pairs(&body);
@@ -506,19 +514,17 @@ async fn fake_token(
     claims["aud"] = json!(IDP_CLIENT);
     claims["iat"] = json!(now);
     claims["exp"] = json!(now + 600);
-    let id_token = key.sign_jwt(&claims).unwrap();
+    let id_token = state.key().sign_jwt(&claims).unwrap();
     axum::Json(json!({ "id_token": id_token, "access_token": "idp-access", "token_type": "Bearer", "expires_in": 600 }))
         .into_response()
 }
 
-async fn fake_jwks(
-    State((_, key, _)): State<(Arc<FakeState>, Arc<RsaSigningKey>, String)>,
-) -> axum::Json<Value> {
-    axum::Json(json!({ "keys": [key.public_jwk()] }))
+async fn fake_jwks(State((state, _)): State<(Arc<FakeState>, String)>) -> axum::Json<Value> {
+    axum::Json(json!({ "keys": [state.key().public_jwk()] }))
 }
 
 async fn fake_trigger(
-    State((state, _, _)): State<(Arc<FakeState>, Arc<RsaSigningKey>, String)>,
+    State((state, _)): State<(Arc<FakeState>, String)>,
     Path(_name): Path<String>,
     axum::Json(event): axum::Json<Value>,
 ) -> axum::response::Response {
@@ -543,11 +549,12 @@ impl Fake {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(FakeState::default());
         let key = Arc::new(RsaSigningKey::generate().unwrap());
+        *state.key.lock().unwrap() = Some(key);
         let app = axum::Router::new()
             .route("/token", axum::routing::post(fake_token))
             .route("/jwks", axum::routing::get(fake_jwks))
             .route("/trigger/{name}", axum::routing::post(fake_trigger))
-            .with_state((state.clone(), key, base.clone()));
+            .with_state((state.clone(), base.clone()));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -1146,7 +1153,9 @@ each_backend!(federated_sign_in, |backend| async move {
     .await;
     assert_eq!(unknown.location_params()["error"], "invalid_request");
 
-    // A later sign-in: no sign-up triggers, mapped attributes rewritten.
+    // A later sign-in: no sign-up triggers, mapped attributes rewritten; the
+    // provider rotated its signing key meanwhile (the cached JWKS is refetched).
+    *s.fake.state.key.lock().unwrap() = Some(Arc::new(RsaSigningKey::generate().unwrap()));
     let again = s
         .federate(
             &[("scope", "openid email")],
