@@ -844,6 +844,36 @@ impl Cognate {
         if !cognate_crypto::constant_time_eq(sent.as_bytes(), nonce.as_bytes()) {
             return Err(failed("the ID token's nonce does not match"));
         }
+        // OIDC providers with a userinfo endpoint (`attributes_url`): its claims
+        // join the ID token's (for the same subject).
+        let mut claims = claims;
+        let attributes_url = provider
+            .provider_details
+            .get("attributes_url")
+            .filter(|u| !u.is_empty());
+        if let (Some(url), "OIDC") = (attributes_url, provider.provider_type.as_str()) {
+            let access_token = claim_str(&answer, "access_token")
+                .ok_or_else(|| failed("the token response has no access_token for userinfo"))?;
+            let post = provider
+                .provider_details
+                .get("attributes_request_method")
+                .is_some_and(|m| m == "POST");
+            let info = fetcher
+                .get_json_with_token(url, access_token, post)
+                .await
+                .map_err(|e| {
+                    tracing::info!(provider = %provider.provider_name, error = %e, "userinfo request failed");
+                    failed("the userinfo request was refused")
+                })?;
+            if claim_str(&info, "sub") != claim_str(&claims, "sub") {
+                return Err(failed("userinfo names another subject"));
+            }
+            if let (Some(extra), Some(merged)) = (info.as_object(), claims.as_object_mut()) {
+                for (k, v) in extra {
+                    merged.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+        }
         Ok(claims)
     }
 

@@ -382,6 +382,14 @@ pub struct FetchError(pub String);
 #[async_trait]
 pub trait HttpFetcher: Send + Sync + 'static {
     async fn get_json(&self, url: &str) -> Result<serde_json::Value, FetchError>;
+    /// GETs (or, with `post`, POSTs) a JSON document with an
+    /// `Authorization: Bearer` token (an OpenID userinfo endpoint).
+    async fn get_json_with_token(
+        &self,
+        url: &str,
+        token: &str,
+        post: bool,
+    ) -> Result<serde_json::Value, FetchError>;
     /// POSTs a form (an OAuth token request) and reads the JSON answer; an error
     /// status is an error whose text carries the answer's `error` member only.
     async fn post_form(

@@ -56,6 +56,37 @@ impl HttpFetcher for ReqwestFetcher {
             .map_err(|e| FetchError(format!("{host}: {}", e.without_url())))
     }
 
+    async fn get_json_with_token(
+        &self,
+        url: &str,
+        token: &str,
+        post: bool,
+    ) -> Result<serde_json::Value, FetchError> {
+        let host = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        let request = if post {
+            self.http.post(url)
+        } else {
+            self.http.get(url)
+        };
+        let response = request
+            .header("accept", "application/json")
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| FetchError(format!("{host}: {}", e.without_url())))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(FetchError(format!("{host} answered {status}")));
+        }
+        response
+            .json()
+            .await
+            .map_err(|e| FetchError(format!("{host}: {}", e.without_url())))
+    }
+
     async fn post_form(
         &self,
         url: &str,

@@ -421,6 +421,10 @@ struct FakeState {
     failures: Mutex<HashMap<String, String>>,
     /// Sign in with Apple: the public key its client-secret JWTs must verify with.
     apple_public_key: Mutex<Option<Vec<u8>>>,
+    /// The subject of the last ID token issued (userinfo answers for it).
+    last_sub: Mutex<Option<String>>,
+    /// Bearer tokens userinfo was asked with.
+    userinfo_tokens: Mutex<Vec<String>>,
     /// The provider's signing key (tests rotate it).
     key: Mutex<Option<Arc<RsaSigningKey>>>,
 }
@@ -514,6 +518,7 @@ async fn fake_token(
     claims["aud"] = json!(IDP_CLIENT);
     claims["iat"] = json!(now);
     claims["exp"] = json!(now + 600);
+    *state.last_sub.lock().unwrap() = claims["sub"].as_str().map(str::to_string);
     let id_token = state.key().sign_jwt(&claims).unwrap();
     axum::Json(json!({ "id_token": id_token, "access_token": "idp-access", "token_type": "Bearer", "expires_in": 600 }))
         .into_response()
@@ -521,6 +526,27 @@ async fn fake_token(
 
 async fn fake_jwks(State((state, _)): State<(Arc<FakeState>, String)>) -> axum::Json<Value> {
     axum::Json(json!({ "keys": [state.key().public_jwk()] }))
+}
+
+/// The provider's userinfo endpoint: more claims about the last subject.
+async fn fake_userinfo(
+    State((state, _)): State<(Arc<FakeState>, String)>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    state.userinfo_tokens.lock().unwrap().push(token.clone());
+    if token != "Bearer idp-access" {
+        return axum::http::StatusCode::UNAUTHORIZED.into_response();
+    }
+    let sub = state.last_sub.lock().unwrap().clone();
+    axum::Json(
+        json!({ "sub": sub, "given_name": "From-Userinfo", "email": "not-this@corp.example" }),
+    )
+    .into_response()
 }
 
 async fn fake_trigger(
@@ -553,6 +579,7 @@ impl Fake {
         let app = axum::Router::new()
             .route("/token", axum::routing::post(fake_token))
             .route("/jwks", axum::routing::get(fake_jwks))
+            .route("/userinfo", axum::routing::get(fake_userinfo))
             .route("/trigger/{name}", axum::routing::post(fake_trigger))
             .with_state((state.clone(), base.clone()));
         let task = tokio::spawn(async move {
@@ -645,8 +672,9 @@ async fn setup_with_clock(backend: Backend, clock: cognate_testkit::FakeClock) -
                 "authorize_url": format!("{}/authorize", fake.base),
                 "token_url": format!("{}/token", fake.base),
                 "jwks_uri": format!("{}/jwks", fake.base),
+                "attributes_url": format!("{}/userinfo", fake.base),
             },
-            "AttributeMapping": { "username": "sub", "email": "email", "name": "name" },
+            "AttributeMapping": { "username": "sub", "email": "email", "name": "name", "given_name": "given_name" },
             "IdpIdentifiers": ["corp.example"],
         }),
     )
@@ -925,7 +953,7 @@ each_backend!(federated_sign_in, |backend| async move {
             "userName": "Corp_u-123",
             "callerContext": { "awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": s.client },
             "request": {
-                "userAttributes": { "email": "ada@corp.example", "name": "Ada" },
+                "userAttributes": { "email": "ada@corp.example", "name": "Ada", "given_name": "From-Userinfo" },
                 "validationData": null,
             },
             "response": { "autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false },
@@ -957,7 +985,14 @@ each_backend!(federated_sign_in, |backend| async move {
             )
         })
         .collect();
+    // Claims from the ID token, and from the userinfo endpoint (asked with the
+    // provider's access token) where the ID token has none.
     assert_eq!(attrs["email"], "ada@corp.example");
+    assert_eq!(attrs["given_name"], "From-Userinfo");
+    assert_eq!(
+        s.fake.state.userinfo_tokens.lock().unwrap().as_slice(),
+        ["Bearer idp-access"]
+    );
     let stored: Value = serde_json::from_str(&attrs["identities"]).unwrap();
     assert_eq!(stored, identities);
 
@@ -1066,7 +1101,7 @@ each_backend!(federated_sign_in, |backend| async move {
             "callerContext": { "awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": s.client },
             "request": {
                 "userAttributes": {
-                    "sub": sub, "email": "ada@corp.example", "name": "Ada",
+                    "sub": sub, "email": "ada@corp.example", "name": "Ada", "given_name": "From-Userinfo",
                     "identities": attrs["identities"], "cognito:user_status": "EXTERNAL_PROVIDER",
                 },
                 "groupConfiguration": { "groupsToOverride": [], "iamRolesToOverride": [], "preferredRole": null },
