@@ -207,7 +207,11 @@ pub async fn authorize(
     let p = authorize_params(&query_map(q));
     let session = cookie(&headers, SESSION_COOKIE);
     match state.core.oauth_authorize(&p, session).await {
-        Ok(AuthorizeStep::Login) => redirect(&format!("/login?{}", p.to_query())),
+        Ok(AuthorizeStep::Login) => redirect(&format!(
+            "{}/login?{}",
+            state.core.hosted_base(),
+            p.to_query()
+        )),
         Ok(AuthorizeStep::Federate(f)) => {
             let mut r = redirect(&f.url);
             if let Some(token) = f.browser_token {
@@ -233,6 +237,8 @@ async fn login_page(
     };
     let csrf = cognate_crypto::random_string(32, cognate_crypto::ALNUM);
     let query = p.to_query();
+    // Absolute URLs: the public URL may have a path (behind a proxy).
+    let base = state.core.hosted_base();
     let providers: Vec<minijinja::Value> = client
         .settings
         .supported_identity_providers
@@ -242,7 +248,7 @@ async fn login_page(
             let mut with = p.clone();
             with.identity_provider = Some(name.clone());
             with.idp_identifier = None;
-            context! { name => name, url => format!("/oauth2/authorize?{}", with.to_query()) }
+            context! { name => name, url => format!("{base}/oauth2/authorize?{}", with.to_query()) }
         })
         .collect();
     let show_form = client
@@ -254,7 +260,7 @@ async fn login_page(
         "login.html",
         context! {
             client_name => client.settings.client_name,
-            action => format!("/login?{query}"),
+            action => format!("{base}/login?{query}"),
             csrf => csrf.clone(),
             error => error,
             providers => providers,

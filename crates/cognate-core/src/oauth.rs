@@ -1213,7 +1213,7 @@ impl Cognate {
         // Sign out, then sign in again: back to the login page with the same request.
         self.check_authorize(p).await?;
         let query = p.to_query();
-        Ok(format!("/login?{query}"))
+        Ok(format!("{}/login?{query}", self.hosted_base()))
     }
 }
 
