@@ -127,8 +127,14 @@ fn federation_cookie(state: &AppState, value: &str, max_age: i64) -> String {
     } else {
         "Lax"
     };
+    let base = state.core.hosted_base();
+    // The public URL's own path, if any (served behind a proxy under a prefix).
+    let prefix = base
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or("");
     format!(
-        "{FEDERATION_COOKIE}={value}; Path=/oauth2/idpresponse; Max-Age={max_age}; HttpOnly; SameSite={same_site}"
+        "{FEDERATION_COOKIE}={value}; Path={prefix}/oauth2/idpresponse; Max-Age={max_age}; HttpOnly; SameSite={same_site}"
     )
 }
 
