@@ -520,16 +520,37 @@ impl Cognate {
         }
         let meta = CallMeta::client(&client.client_id);
         let mut user = match self.find_user(pool, username).await? {
-            Some(u) if u.status != "EXTERNAL_PROVIDER" => u,
-            _ => return Err(Self::unknown_user(client)),
+            Some(u) if u.status != "EXTERNAL_PROVIDER" => {
+                let mut u = u;
+                self.pre_authentication(pool, &u, &meta).await?;
+                self.check_user_state(client, &u)?;
+                self.check_lockout(&u)?;
+                if !self.password_matches(pool, &u, password) {
+                    self.record_failure(&mut u).await?;
+                    return Err(crate::auth::incorrect());
+                }
+                u
+            }
+            Some(_) => return Err(Self::unknown_user(client)),
+            // As InitiateAuth does: an unknown user may be migrated (the
+            // trigger checks the password).
+            None => match self
+                .migrate_user(
+                    pool,
+                    username,
+                    Some(password),
+                    "UserMigration_Authentication",
+                    &meta,
+                )
+                .await?
+            {
+                Some(u) => {
+                    self.check_user_state(client, &u)?;
+                    u
+                }
+                None => return Err(Self::unknown_user(client)),
+            },
         };
-        self.pre_authentication(pool, &user, &meta).await?;
-        self.check_user_state(client, &user)?;
-        self.check_lockout(&user)?;
-        if !self.password_matches(pool, &user, password) {
-            self.record_failure(&mut user).await?;
-            return Err(crate::auth::incorrect());
-        }
         if user.status == "FORCE_CHANGE_PASSWORD" || self.mfa_owed(pool, &user) {
             return Err(CoreError::new(
                 ErrorKind::NotImplemented,

@@ -407,6 +407,7 @@ const TRIGGERS: &[&str] = &[
     "PreAuthentication",
     "PostAuthentication",
     "PreTokenGeneration",
+    "UserMigration",
 ];
 
 #[derive(Default)]
@@ -419,6 +420,8 @@ struct FakeState {
     events: Mutex<Vec<Value>>,
     /// triggerSource → error message the handler fails with.
     failures: Mutex<HashMap<String, String>>,
+    /// triggerSource → fields the handler sets in `response`.
+    responses: Mutex<HashMap<String, Value>>,
     /// Sign in with Apple: the public key its client-secret JWTs must verify with.
     apple_public_key: Mutex<Option<Vec<u8>>>,
     /// The subject of the last ID token issued (userinfo answers for it).
@@ -565,6 +568,12 @@ async fn fake_trigger(
             axum::Json(json!({ "errorMessage": message, "errorType": "Error" })),
         )
             .into_response();
+    }
+    let mut event = event;
+    if let Some(Value::Object(fields)) = state.responses.lock().unwrap().get(&source) {
+        for (k, v) in fields {
+            event["response"][k] = v.clone();
+        }
     }
     axum::Json(event).into_response()
 }
@@ -2050,4 +2059,53 @@ each_backend!(operator_templates, |backend| async move {
         "{}",
         error.text
     );
+});
+
+each_backend!(hosted_sign_in_migrates_users, |backend| async move {
+    let Some(s) = setup(backend).await else {
+        return;
+    };
+    s.fake.state.responses.lock().unwrap().insert(
+        "UserMigration_Authentication".into(),
+        json!({ "userAttributes": { "email": "old@legacy.example" }, "finalUserStatus": "CONFIRMED", "messageAction": "SUPPRESS" }),
+    );
+    let login = format!("/login?{}", s.authorize_query(&[("scope", "openid email")]));
+    let page = browse(s.http.get(s.url(&login))).await;
+    let csrf = csrf_of(&page.body);
+    let done = browse(
+        s.http
+            .post(s.url(&login))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", format!("XSRF-TOKEN={csrf}"))
+            .body(form(&[
+                ("_csrf", &csrf),
+                ("username", "legacy"),
+                ("password", "Old-Passw0rd!"),
+            ])),
+    )
+    .await;
+    assert_eq!(done.status, 302, "{}", done.body);
+    assert!(done.location_params().contains_key("code"));
+    let events = s.fake.take_events();
+    let sources: Vec<&str> = events
+        .iter()
+        .map(|e| e["triggerSource"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "UserMigration_Authentication",
+            "PostAuthentication_Authentication"
+        ]
+    );
+    assert_eq!(events[0]["request"]["password"], "Old-Passw0rd!");
+    assert_eq!(events[0]["userName"], "legacy");
+    assert_eq!(events[0]["callerContext"]["clientId"], s.client);
+    let user = signed(
+        &s.ts,
+        "AdminGetUser",
+        &json!({ "UserPoolId": s.pool, "Username": "legacy" }),
+    )
+    .await;
+    assert_eq!(user.json()["UserStatus"], "CONFIRMED");
 });
