@@ -10,8 +10,8 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cognate_core::oauth::{
-    AuthorizeError, AuthorizeParams, AuthorizeStep, COGNITO, OAuthError, OAuthErrorCode,
-    TokenRequest,
+    AuthorizeError, AuthorizeParams, AuthorizeStep, COGNITO, HostedSignIn, OAuthError,
+    OAuthErrorCode, TokenRequest,
 };
 use minijinja::{Environment, context};
 use serde_json::{Value, json};
@@ -301,6 +301,22 @@ pub async fn login_form(State(state): State<AppState>, RawQuery(q): RawQuery) ->
     login_page(&state, &p, None, "").await
 }
 
+/// Whether the form's `_csrf` field matches the `XSRF-TOKEN` cookie.
+fn csrf_ok(headers: &HeaderMap, form: &BTreeMap<String, String>) -> bool {
+    let sent = form.get("_csrf").map(String::as_str).unwrap_or_default();
+    let expected = cookie(headers, CSRF_COOKIE).unwrap_or_default();
+    !sent.is_empty() && cognate_crypto::constant_time_eq(sent.as_bytes(), expected.as_bytes())
+}
+
+fn csrf_refused(state: &AppState) -> Response {
+    error_page(
+        state,
+        StatusCode::FORBIDDEN,
+        OAuthErrorCode::InvalidRequest.as_str(),
+        "The form expired or was not sent by this page; reload it and sign in again.",
+    )
+}
+
 /// `POST /login`: the form; the authorize request is in the query.
 pub async fn login_submit(
     State(state): State<AppState>,
@@ -310,15 +326,8 @@ pub async fn login_submit(
 ) -> Response {
     let p = authorize_params(&query_map(q));
     let form = parse_form(&body);
-    let sent = form.get("_csrf").map(String::as_str).unwrap_or_default();
-    let expected = cookie(&headers, CSRF_COOKIE).unwrap_or_default();
-    if sent.is_empty() || !cognate_crypto::constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
-        return error_page(
-            &state,
-            StatusCode::FORBIDDEN,
-            OAuthErrorCode::InvalidRequest.as_str(),
-            "The form expired or was not sent by this page; reload it and sign in again.",
-        );
+    if !csrf_ok(&headers, &form) {
+        return csrf_refused(&state);
     }
     let (pool, client, grant) = match state.core.check_authorize(&p).await {
         Ok(v) => v,
@@ -326,21 +335,105 @@ pub async fn login_submit(
     };
     let username = form.get("username").map(String::as_str).unwrap_or_default();
     let password = form.get("password").map(String::as_str).unwrap_or_default();
-    let user = match state
+    match state
         .core
         .hosted_password_sign_in(&pool, &client, username, password)
         .await
     {
-        Ok(u) => u,
+        Ok(HostedSignIn::Done(user)) => signed_in(&state, &pool, &client, &grant, &user).await,
+        Ok(HostedSignIn::NewPassword { session }) => new_password_page(&state, &p, &session, None),
         // cognito-compat: the page shows the API's message ("Incorrect username or password.").
-        Err(e) => return login_page(&state, &p, Some(&e.message), username).await,
+        Err(e) => login_page(&state, &p, Some(&e.message), username).await,
+    }
+}
+
+/// The new-password form after a temporary password.
+fn new_password_page(
+    state: &AppState,
+    p: &AuthorizeParams,
+    session: &str,
+    error: Option<&str>,
+) -> Response {
+    let csrf = cognate_crypto::random_string(32, cognate_crypto::ALNUM);
+    let body = state.pages.render(
+        "new_password.html",
+        context! {
+            action => format!("{}/login/new-password?{}", state.core.hosted_base(), p.to_query()),
+            csrf => csrf.clone(),
+            session => session,
+            error => error,
+        },
+    );
+    match body {
+        Ok(body) => {
+            let mut r = html(StatusCode::OK, body);
+            add_cookie(
+                &mut r,
+                format!("{CSRF_COOKIE}={csrf}{}", cookie_attrs(state, 3600)),
+            );
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "new-password page did not render");
+            error_page(
+                state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                OAuthErrorCode::ServerError.as_str(),
+                "",
+            )
+        }
+    }
+}
+
+/// `POST /login/new-password`: the new password after a temporary one.
+pub async fn new_password_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Response {
+    let p = authorize_params(&query_map(q));
+    let form = parse_form(&body);
+    if !csrf_ok(&headers, &form) {
+        return csrf_refused(&state);
+    }
+    let (pool, client, grant) = match state.core.check_authorize(&p).await {
+        Ok(v) => v,
+        Err(e) => return authorize_error(&state, e),
     };
+    let get = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
+    let session = get("session");
+    if get("new_password") != get("confirm_password") {
+        return new_password_page(&state, &p, session, Some("Passwords do not match."));
+    }
+    match state
+        .core
+        .hosted_new_password(&pool, &client, session, get("new_password"))
+        .await
+    {
+        Ok(user) => signed_in(&state, &pool, &client, &grant, &user).await,
+        // An expired session starts over at the sign-in page.
+        Err(e) if e.kind == cognate_core::ErrorKind::NotAuthorized => {
+            login_page(&state, &p, Some(&e.message), "").await
+        }
+        Err(e) => new_password_page(&state, &p, session, Some(&e.message)),
+    }
+}
+
+/// A finished sign-in: the session cookie and the way back to the client.
+async fn signed_in(
+    state: &AppState,
+    pool: &cognate_core::model::UserPool,
+    client: &cognate_core::model::AppClient,
+    grant: &cognate_core::oauth::Grant,
+    user: &cognate_core::model::User,
+) -> Response {
     let auth_time = state.core.now().unix_timestamp();
-    let session = match state.core.hosted_session(&pool.id, &user, auth_time) {
+    let session = match state.core.hosted_session(&pool.id, user, auth_time) {
         Ok(s) => s,
         Err(e) => {
             return error_page(
-                &state,
+                state,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 OAuthErrorCode::ServerError.as_str(),
                 &e.message,
@@ -349,7 +442,7 @@ pub async fn login_submit(
     };
     match state
         .core
-        .complete_authorize(&pool, &client, &grant, &user, auth_time)
+        .complete_authorize(pool, client, grant, user, auth_time)
         .await
     {
         Ok(location) => {
@@ -358,12 +451,12 @@ pub async fn login_submit(
                 &mut r,
                 format!(
                     "{SESSION_COOKIE}={session}{}",
-                    cookie_attrs(&state, cognate_core::oauth::SESSION_SECONDS)
+                    cookie_attrs(state, cognate_core::oauth::SESSION_SECONDS)
                 ),
             );
             r
         }
-        Err(e) => authorize_error(&state, e),
+        Err(e) => authorize_error(state, e),
     }
 }
 

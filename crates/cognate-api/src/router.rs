@@ -93,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         // Hosted sign-in (OAuth 2.0); one origin serves every pool.
         .route("/oauth2/authorize", get(hosted::authorize))
         .route("/login", get(hosted::login_form).post(hosted::login_submit))
+        .route("/login/new-password", post(hosted::new_password_submit))
         .route(
             "/oauth2/idpresponse",
             get(hosted::idp_response).post(hosted::idp_response),

@@ -209,6 +209,16 @@ impl OAuthErrorCode {
     }
 }
 
+/// What the hosted sign-in form leads to.
+#[derive(Debug)]
+pub enum HostedSignIn {
+    /// Signed in.
+    Done(User),
+    /// The password was a temporary one: a new password is asked for, under
+    /// this (sealed, single-use) session.
+    NewPassword { session: String },
+}
+
 /// An error of `/oauth2/token` and `/oauth2/revoke`, as JSON `{"error": ...}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OAuthError {
@@ -498,15 +508,16 @@ impl Cognate {
     }
 
     /// The hosted sign-in form: checks the password and runs the sign-in
-    /// triggers (PreAuthentication, PostAuthentication). Users who owe a
-    /// challenge (a new password, MFA) are refused with a clear message.
+    /// triggers (PreAuthentication, PostAuthentication). A temporary password
+    /// leads to the new-password form; users who owe MFA are refused with a
+    /// clear message.
     pub async fn hosted_password_sign_in(
         &self,
         pool: &UserPool,
         client: &AppClient,
         username: &str,
         password: &str,
-    ) -> CoreResult<User> {
+    ) -> CoreResult<HostedSignIn> {
         if !client
             .settings
             .supported_identity_providers
@@ -519,7 +530,7 @@ impl Cognate {
             ));
         }
         let meta = CallMeta::client(&client.client_id);
-        let mut user = match self.find_user(pool, username).await? {
+        let user = match self.find_user(pool, username).await? {
             Some(u) if u.status != "EXTERNAL_PROVIDER" => {
                 let mut u = u;
                 self.pre_authentication(pool, &u, &meta).await?;
@@ -551,16 +562,91 @@ impl Cognate {
                 None => return Err(Self::unknown_user(client)),
             },
         };
-        if user.status == "FORCE_CHANGE_PASSWORD" || self.mfa_owed(pool, &user) {
+        if user.status == "FORCE_CHANGE_PASSWORD" {
+            if user
+                .state
+                .temporary_password_expires
+                .is_some_and(|t| t < timestamp(self.now()))
+            {
+                return Err(CoreError::not_authorized(
+                    "Temporary password has expired and must be reset by an administrator.",
+                ));
+            }
+            let state = self.new_state(
+                pool,
+                client,
+                &user,
+                "NEW_PASSWORD_REQUIRED",
+                client.auth_session_seconds() as f64,
+            );
+            return Ok(HostedSignIn::NewPassword {
+                session: self.session_string(&state)?,
+            });
+        }
+        self.finish_hosted_sign_in(pool, client, user)
+            .await
+            .map(HostedSignIn::Done)
+    }
+
+    /// The new-password form after a temporary password: the pool's password
+    /// policy, required attributes present, the session spent only when the
+    /// answer is accepted (a weak password can be corrected).
+    pub async fn hosted_new_password(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        session: &str,
+        new_password: &str,
+    ) -> CoreResult<User> {
+        let state = self
+            .open_session(Some(session), client, "NEW_PASSWORD_REQUIRED", false)
+            .await?;
+        let mut user = self.require_user(pool, &state.username).await?;
+        if user.status != "FORCE_CHANGE_PASSWORD" {
+            return Err(CoreError::not_authorized(
+                "Invalid session for the user, session is expired.",
+            ));
+        }
+        crate::users::check_password_policy(pool, new_password)?;
+        if let Some(a) = pool.schema_attributes.iter().find(|a| {
+            a.required == Some(true) && a.name() != "sub" && !user.attributes.contains_key(a.name())
+        }) {
+            return Err(CoreError::invalid_parameter(format!(
+                "Invalid attributes given, {} is missing",
+                a.name()
+            )));
+        }
+        if !self.store.consume_nonce(&state.nonce, state.exp).await? {
+            return Err(CoreError::not_authorized(
+                "Invalid session for the user, session is expired.",
+            ));
+        }
+        self.set_password(pool, &mut user, new_password)?;
+        user.status = "CONFIRMED".into();
+        user.state.temporary_password_expires = None;
+        self.save_with_aliases(pool, &mut user, false).await?;
+        self.finish_hosted_sign_in(pool, client, user).await
+    }
+
+    /// After the password: MFA (not offered by the hosted pages yet), the
+    /// lockout counter, PostAuthentication.
+    async fn finish_hosted_sign_in(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        mut user: User,
+    ) -> CoreResult<User> {
+        if self.mfa_owed(pool, &user) {
             return Err(CoreError::new(
                 ErrorKind::NotImplemented,
-                "This account needs a further sign-in step (a new password or an MFA code) that the hosted pages do not offer yet; sign in through the API instead.",
+                "This account needs an MFA code, which the hosted pages do not ask for yet; sign in through the API instead.",
             ));
         }
         if crate::auth::lockout::clear(&mut user) {
             self.save_user(&mut user).await?;
         }
-        self.post_authentication(pool, &user, &meta).await?;
+        self.post_authentication(pool, &user, &CallMeta::client(&client.client_id))
+            .await?;
         Ok(user)
     }
 

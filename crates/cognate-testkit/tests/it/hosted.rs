@@ -1767,7 +1767,7 @@ each_backend!(hosted_refusals, |backend| async move {
     .await;
     let login = format!("/login?{}", s.authorize_query(&[]));
     for (user, password, message) in [
-        ("temp", "Temp0rary-Pass!", "a further sign-in step"),
+        ("temp", "Temp0rary-Pass!", "Please enter a new password."),
         ("off", "Corr3ct-Horse!", "User is disabled."),
         ("<ghost>", "whatever", "User does not exist."),
     ] {
@@ -2109,3 +2109,147 @@ each_backend!(hosted_sign_in_migrates_users, |backend| async move {
     .await;
     assert_eq!(user.json()["UserStatus"], "CONFIRMED");
 });
+
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} field: {page}"))
+        + marker.len();
+    page[start..].split('"').next().unwrap().to_string()
+}
+
+each_backend!(new_password_on_the_hosted_page, |backend| async move {
+    let Some(s) = setup(backend).await else {
+        return;
+    };
+    let r = signed(&s.ts, "AdminCreateUser", &json!({ "UserPoolId": s.pool, "Username": "newbie", "TemporaryPassword": "Temp0rary-Pass!", "MessageAction": "SUPPRESS" })).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    s.fake.take_events();
+    let login = s.url(&format!("/login?{}", s.authorize_query(&[])));
+    let page = browse(s.http.get(&login)).await;
+    let csrf = csrf_of(&page.body);
+    let post = |url: String, csrf: String, pairs: Vec<(&'static str, String)>| {
+        let mut body = vec![("_csrf", csrf.clone())];
+        body.extend(pairs);
+        browse(
+            s.http
+                .post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", format!("XSRF-TOKEN={csrf}"))
+                .body(
+                    body.iter()
+                        .map(|(k, v)| format!("{k}={}", query_escape(v)))
+                        .collect::<Vec<_>>()
+                        .join("&"),
+                ),
+        )
+    };
+    // The temporary password leads to the new-password form.
+    let change = post(
+        login.clone(),
+        csrf,
+        vec![
+            ("username", "newbie".into()),
+            ("password", "Temp0rary-Pass!".into()),
+        ],
+    )
+    .await;
+    assert_eq!(change.status, 200);
+    assert!(
+        change.body.contains("Please enter a new password."),
+        "{}",
+        change.body
+    );
+    assert_eq!(s.fake.sources(), ["PreAuthentication_Authentication"]);
+    let action = hidden_action(&change.body);
+    let session = hidden(&change.body, "session");
+    // Mismatch, then a password the policy refuses: the form again, same session.
+    let csrf = csrf_of(&change.body);
+    let again = post(
+        action.clone(),
+        csrf,
+        vec![
+            ("session", session.clone()),
+            ("new_password", "N3w-Passw0rd!".into()),
+            ("confirm_password", "other".into()),
+        ],
+    )
+    .await;
+    assert!(
+        again.body.contains("Passwords do not match."),
+        "{}",
+        again.body
+    );
+    let csrf = csrf_of(&again.body);
+    let weak = post(
+        action.clone(),
+        csrf,
+        vec![
+            ("session", session.clone()),
+            ("new_password", "short".into()),
+            ("confirm_password", "short".into()),
+        ],
+    )
+    .await;
+    assert_eq!(weak.status, 200);
+    assert!(
+        weak.body.contains("Password did not conform with policy"),
+        "{}",
+        weak.body
+    );
+    // A good one signs in.
+    let csrf = csrf_of(&weak.body);
+    let done = post(
+        action.clone(),
+        csrf,
+        vec![
+            ("session", session.clone()),
+            ("new_password", "N3w-Passw0rd!".into()),
+            ("confirm_password", "N3w-Passw0rd!".into()),
+        ],
+    )
+    .await;
+    assert_eq!(done.status, 302, "{}", done.body);
+    assert!(done.location_params().contains_key("code"));
+    assert!(done.cookies.contains_key("cognito"));
+    assert_eq!(s.fake.sources(), ["PostAuthentication_Authentication"]);
+    let user = signed(
+        &s.ts,
+        "AdminGetUser",
+        &json!({ "UserPoolId": s.pool, "Username": "newbie" }),
+    )
+    .await;
+    assert_eq!(user.json()["UserStatus"], "CONFIRMED");
+    // The session is spent: it starts over at the sign-in page.
+    let page = browse(s.http.get(&login)).await;
+    let csrf = csrf_of(&page.body);
+    let replay = post(
+        action,
+        csrf,
+        vec![
+            ("session", session),
+            ("new_password", "An0ther-Passw0rd!".into()),
+            ("confirm_password", "An0ther-Passw0rd!".into()),
+        ],
+    )
+    .await;
+    assert_eq!(replay.status, 200);
+    assert!(
+        replay.body.contains("session is expired"),
+        "{}",
+        replay.body
+    );
+    assert!(replay.body.contains("name=\"username\""));
+});
+
+fn hidden_action(page: &str) -> String {
+    let marker = "action=\"";
+    let start = page.find(marker).expect("a form") + marker.len();
+    page[start..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&")
+        .replace("&#x2f;", "/")
+}
