@@ -213,7 +213,7 @@ impl OAuthErrorCode {
 #[derive(Debug)]
 pub enum HostedSignIn {
     /// Signed in.
-    Done(User),
+    Done(Box<User>),
     /// The password was a temporary one: a new password is asked for, under
     /// this (sealed, single-use) session.
     NewPassword { session: String },
@@ -585,7 +585,7 @@ impl Cognate {
         }
         self.finish_hosted_sign_in(pool, client, user)
             .await
-            .map(HostedSignIn::Done)
+            .map(|u| HostedSignIn::Done(Box::new(u)))
     }
 
     /// The new-password form after a temporary password: the pool's password
