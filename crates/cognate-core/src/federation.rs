@@ -416,6 +416,12 @@ impl Cognate {
         mapping: &BTreeMap<String, String>,
     ) -> CoreResult<()> {
         for (attr, claim) in mapping {
+            // The pool keeps these itself.
+            if attr == "sub" || attr == "identities" {
+                return Err(CoreError::invalid_parameter(format!(
+                    "Attribute {attr} can not be mapped from an identity provider."
+                )));
+            }
             if attr != "username" && pool.attribute(attr).is_none() {
                 return Err(CoreError::invalid_parameter(format!(
                     "Attribute {attr} is not defined in the user pool schema."

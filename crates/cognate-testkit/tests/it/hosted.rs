@@ -256,6 +256,18 @@ both!(identity_providers, |ts: TestServer| async move {
             .await,
     );
     assert_eq!(code, "InvalidParameterException");
+    // Attributes the pool keeps itself are not mapped.
+    let (code, _) = fails(
+        c.create_identity_provider()
+            .user_pool_id(&pool)
+            .provider_name("Corp3")
+            .provider_type(IdentityProviderTypeType::Oidc)
+            .set_provider_details(Some(oidc_details("https://idp3.example.com")))
+            .attribute_mapping("identities", "x")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidParameterException");
     // Google: the name is the type; the well-known endpoints are filled in.
     let g = c
         .create_identity_provider()
