@@ -68,7 +68,16 @@ pub async fn user_pools(
         "DescribeUserPool" => {
             let r: PoolRef = input(body)?;
             let (pool, users) = core.describe_user_pool(&r.user_pool_id).await?;
-            Ok(json!({ "UserPool": wire::user_pool(&pool, users) }))
+            let mut out = wire::user_pool(&pool, users);
+            if let Some(d) = core.pool_domain(&pool.id).await? {
+                let member = if d.custom_domain_config.is_some() {
+                    "CustomDomain"
+                } else {
+                    "Domain"
+                };
+                out[member] = json!(d.domain);
+            }
+            Ok(json!({ "UserPool": out }))
         }
         "UpdateUserPool" => {
             let req: UpdateUserPoolInput = input(body)?;
@@ -156,6 +165,6 @@ pub async fn user_pools(
             }
             Ok(out)
         }
-        _ => crate::ops_users::dispatch(state, ctx, op, body).await,
+        _ => crate::ops_federation::dispatch(state, ctx, op, body).await,
     }
 }

@@ -1,7 +1,7 @@
 //! Builds the HTTP router. No sockets here: the binary and the tests serve it.
 
 use crate::auth_sigv4::AdminAuth;
-use crate::{awsjson, query, well_known};
+use crate::{awsjson, hosted, query, well_known};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -20,6 +20,8 @@ pub struct AppState {
     pub core: Arc<Cognate>,
     pub admin: Arc<AdminAuth>,
     pub max_body_bytes: usize,
+    /// The hosted sign-in pages' templates.
+    pub pages: Arc<crate::hosted::Pages>,
 }
 
 /// CORS for browser SDKs: any origin, the headers the SDKs send, and the four
@@ -88,6 +90,21 @@ pub fn router(state: AppState) -> Router {
             get(well_known::identity_openid_configuration),
         )
         .route("/health", get(well_known::health))
+        // Hosted sign-in (OAuth 2.0); one origin serves every pool.
+        .route("/oauth2/authorize", get(hosted::authorize))
+        .route("/login", get(hosted::login_form).post(hosted::login_submit))
+        .route("/login/new-password", post(hosted::new_password_submit))
+        .route(
+            "/oauth2/idpresponse",
+            get(hosted::idp_response).post(hosted::idp_response),
+        )
+        .route("/oauth2/token", post(hosted::token))
+        .route(
+            "/oauth2/userInfo",
+            get(hosted::user_info).post(hosted::user_info),
+        )
+        .route("/oauth2/revoke", post(hosted::revoke))
+        .route("/logout", get(hosted::logout))
         .route("/_cognate/messages", get(crate::outbox::messages))
         .route("/{pool_id}/.well-known/jwks.json", get(well_known::jwks))
         .route(

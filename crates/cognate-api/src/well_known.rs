@@ -38,15 +38,32 @@ pub async fn openid_configuration(
         Err(e) => return crate::errors::error_response(&e.into(), "-"),
     }
     let issuer = state.core.issuer(&pool_id);
-    Json(json!({
+    let mut doc = json!({
         "authorization_endpoint": issuer,
         "id_token_signing_alg_values_supported": ["RS256"],
         "issuer": issuer,
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
         "response_types_supported": ["code", "id_token", "token id_token", "none"],
         "subject_types_supported": ["public"],
-    }))
-    .into_response()
+    });
+    // With a domain, the hosted endpoints (served from this same origin).
+    match state.core.pool_domain(&pool_id).await {
+        Ok(Some(_)) => {
+            let base = state.core.hosted_base();
+            doc["authorization_endpoint"] = json!(format!("{base}/oauth2/authorize"));
+            doc["token_endpoint"] = json!(format!("{base}/oauth2/token"));
+            doc["userinfo_endpoint"] = json!(format!("{base}/oauth2/userInfo"));
+            doc["revocation_endpoint"] = json!(format!("{base}/oauth2/revoke"));
+            doc["end_session_endpoint"] = json!(format!("{base}/logout"));
+            doc["scopes_supported"] = json!(["openid", "email", "phone", "profile"]);
+            doc["token_endpoint_auth_methods_supported"] =
+                json!(["client_secret_basic", "client_secret_post"]);
+            doc["code_challenge_methods_supported"] = json!(["S256"]);
+        }
+        Ok(None) => {}
+        Err(e) => return crate::errors::error_response(&e, "-"),
+    }
+    Json(doc).into_response()
 }
 
 pub async fn health(State(state): State<AppState>) -> Response {

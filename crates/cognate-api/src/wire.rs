@@ -125,3 +125,57 @@ pub fn group(g: &cognate_core::model::Group) -> Value {
     m.insert("CreationDate".into(), json!(g.created));
     Value::Object(m)
 }
+
+/// CreateUserPoolDomain / UpdateUserPoolDomain output.
+pub fn domain_change(d: &cognate_core::model::PoolDomain) -> Value {
+    let mut m = Map::new();
+    if let Some(v) = d.managed_login_version {
+        m.insert("ManagedLoginVersion".into(), json!(v));
+    }
+    if d.custom_domain_config.is_some() {
+        // A custom domain is served by this server itself.
+        m.insert("CloudFrontDomain".into(), json!(d.domain));
+    }
+    Value::Object(m)
+}
+
+/// `DomainDescriptionType`.
+pub fn domain_description(d: &cognate_core::model::PoolDomain, account_id: &str) -> Value {
+    let mut m = Map::new();
+    m.insert("UserPoolId".into(), json!(d.pool_id));
+    m.insert("AWSAccountId".into(), json!(account_id));
+    m.insert("Domain".into(), json!(d.domain));
+    m.insert("Status".into(), json!("ACTIVE"));
+    m.insert("Version".into(), json!("1"));
+    if let Some(c) = &d.custom_domain_config {
+        m.insert("CustomDomainConfig".into(), c.clone());
+    }
+    if let Some(v) = d.managed_login_version {
+        m.insert("ManagedLoginVersion".into(), json!(v));
+    }
+    Value::Object(m)
+}
+
+/// `IdentityProviderType`.
+pub fn identity_provider(p: &cognate_core::model::IdentityProvider) -> Value {
+    json!({
+        "UserPoolId": p.pool_id,
+        "ProviderName": p.provider_name,
+        "ProviderType": p.provider_type,
+        "ProviderDetails": p.provider_details,
+        "AttributeMapping": p.attribute_mapping,
+        "IdpIdentifiers": p.idp_identifiers,
+        "LastModifiedDate": p.modified,
+        "CreationDate": p.created,
+    })
+}
+
+/// `ProviderDescription`, as ListIdentityProviders returns it.
+pub fn provider_description(p: &cognate_core::model::IdentityProvider) -> Value {
+    json!({
+        "ProviderName": p.provider_name,
+        "ProviderType": p.provider_type,
+        "LastModifiedDate": p.modified,
+        "CreationDate": p.created,
+    })
+}

@@ -155,7 +155,7 @@ mod custom {
 
 /// Lockout bookkeeping kept in the user's state (§4.10): after five failures the
 /// account locks for 2^(n-5) seconds (at most 15 minutes); 15 quiet minutes reset it.
-mod lockout {
+pub(crate) mod lockout {
     use crate::model::User;
     use serde_json::json;
 

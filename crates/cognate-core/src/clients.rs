@@ -70,7 +70,11 @@ fn check_validity(
     Ok(())
 }
 
-fn normalise(mut s: ClientSettings, pool: &UserPool) -> CoreResult<ClientSettings> {
+fn normalise(
+    mut s: ClientSettings,
+    pool: &UserPool,
+    providers: &[String],
+) -> CoreResult<ClientSettings> {
     // Auth flows.
     let legacy = s
         .explicit_auth_flows
@@ -211,7 +215,7 @@ fn normalise(mut s: ClientSettings, pool: &UserPool) -> CoreResult<ClientSetting
 
     // OAuth.
     for p in &s.supported_identity_providers {
-        if p != "COGNITO" {
+        if p != "COGNITO" && !providers.contains(p) {
             return Err(CoreError::invalid_parameter(format!(
                 "The provider {p} does not exist for User Pool {}",
                 pool.id
@@ -356,7 +360,8 @@ impl Cognate {
         fixed_id: Option<&str>,
     ) -> CoreResult<AppClient> {
         let pool = self.require_pool(&input.user_pool_id).await?;
-        let settings = normalise(input.settings, &pool)?;
+        let providers = self.provider_names(&pool.id).await?;
+        let settings = normalise(input.settings, &pool, &providers)?;
         if input.client_secret.is_some() && input.generate_secret {
             return Err(CoreError::invalid_parameter(
                 "You cannot specify both GenerateSecret as true and provide a ClientSecret value.",
@@ -428,7 +433,8 @@ impl Cognate {
         if settings.client_name.is_empty() {
             settings.client_name = client.settings.client_name.clone();
         }
-        client.settings = normalise(settings, &pool)?;
+        let providers = self.provider_names(&pool.id).await?;
+        client.settings = normalise(settings, &pool, &providers)?;
         if client
             .settings
             .allowed_oauth_flows

@@ -682,3 +682,34 @@ impl std::fmt::Debug for Device {
             .finish_non_exhaustive()
     }
 }
+
+/// A user pool's hosted-UI domain (CreateUserPoolDomain). The prefix is unique
+/// across pools; one server origin serves every pool's hosted endpoints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PoolDomain {
+    pub domain: String,
+    pub pool_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_domain_config: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_login_version: Option<i64>,
+    pub created: Timestamp,
+}
+
+/// A federated identity provider of a pool (CreateIdentityProvider). Secret
+/// details (`client_secret`, `private_key`) are sealed by the domain before
+/// they reach the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdentityProvider {
+    pub pool_id: String,
+    pub provider_name: String,
+    pub provider_type: String,
+    #[serde(default)]
+    pub provider_details: BTreeMap<String, String>,
+    #[serde(default)]
+    pub attribute_mapping: BTreeMap<String, String>,
+    #[serde(default)]
+    pub idp_identifiers: Vec<String>,
+    pub created: Timestamp,
+    pub modified: Timestamp,
+}

@@ -295,6 +295,12 @@ impl Cognate {
                 "The user pool {pool_id} has deletion protection activated. You must deactivate deletion protection before you delete the user pool."
             )));
         }
+        // cognito-compat: a pool with a domain is not deleted; the domain goes first.
+        if self.store.get_pool_domain(pool_id).await?.is_some() {
+            return Err(CoreError::invalid_parameter(
+                "User pool cannot be deleted. It has a domain configured that should be deleted first.",
+            ));
+        }
         if !self.store.delete_pool(pool_id).await? {
             return Err(CoreError::pool_not_found(pool_id));
         }

@@ -5,8 +5,8 @@
 use crate::iam::model::{Role, StoredCredentials};
 use crate::identity::model::{IdentityPoolRecord, IdentityRecord};
 use crate::model::{
-    AuthSession, ClientSettings, CodePurpose, Device, Group, Message, StoredCode, StoredKey,
-    Timestamp, User, UserFilter, UserPool,
+    AuthSession, ClientSettings, CodePurpose, Device, Group, IdentityProvider, Message, PoolDomain,
+    StoredCode, StoredKey, Timestamp, User, UserFilter, UserPool,
 };
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -54,7 +54,7 @@ pub struct StoredClient {
 }
 
 #[async_trait]
-pub trait Store: UserStore + IdentityStore + Send + Sync + 'static {
+pub trait Store: UserStore + IdentityStore + FederationStore + Send + Sync + 'static {
     /// Which backend this is, for logs and the health endpoint.
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for health checks.
@@ -284,6 +284,36 @@ pub trait UserStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<Message>>;
 }
 
+/// Hosted-UI domains and federated identity providers of user pools.
+#[async_trait]
+pub trait FederationStore: Send + Sync + 'static {
+    /// `Conflict` if the domain is taken or the pool has one already.
+    async fn create_domain(&self, domain: &PoolDomain) -> StoreResult<()>;
+    async fn get_domain(&self, domain: &str) -> StoreResult<Option<PoolDomain>>;
+    async fn get_pool_domain(&self, pool_id: &str) -> StoreResult<Option<PoolDomain>>;
+    /// Replaces the row; false when it does not exist.
+    async fn update_domain(&self, domain: &PoolDomain) -> StoreResult<bool>;
+    async fn delete_domain(&self, domain: &str) -> StoreResult<bool>;
+
+    /// `Conflict` if the pool has a provider of that name.
+    async fn create_identity_provider(&self, provider: &IdentityProvider) -> StoreResult<()>;
+    async fn get_identity_provider(
+        &self,
+        pool_id: &str,
+        name: &str,
+    ) -> StoreResult<Option<IdentityProvider>>;
+    /// Replaces the row; false when it does not exist.
+    async fn update_identity_provider(&self, provider: &IdentityProvider) -> StoreResult<bool>;
+    async fn delete_identity_provider(&self, pool_id: &str, name: &str) -> StoreResult<bool>;
+    /// Providers of a pool ordered by name, after `after`.
+    async fn list_identity_providers(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<IdentityProvider>>;
+}
+
 /// Identity pools, identities and their logins; roles; temporary credentials.
 #[async_trait]
 pub trait IdentityStore: Send + Sync + 'static {
@@ -395,6 +425,21 @@ pub struct FetchError(pub String);
 #[async_trait]
 pub trait HttpFetcher: Send + Sync + 'static {
     async fn get_json(&self, url: &str) -> Result<serde_json::Value, FetchError>;
+    /// GETs (or, with `post`, POSTs) a JSON document with an
+    /// `Authorization: Bearer` token (an OpenID userinfo endpoint).
+    async fn get_json_with_token(
+        &self,
+        url: &str,
+        token: &str,
+        post: bool,
+    ) -> Result<serde_json::Value, FetchError>;
+    /// POSTs a form (an OAuth token request) and reads the JSON answer; an error
+    /// status is an error whose text carries the answer's `error` member only.
+    async fn post_form(
+        &self,
+        url: &str,
+        form: &[(&str, &str)],
+    ) -> Result<serde_json::Value, FetchError>;
 }
 
 /// AssumeRoleWithWebIdentity as sent to an upstream STS.

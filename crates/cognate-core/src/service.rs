@@ -42,6 +42,8 @@ pub struct Cognate {
     pub(crate) triggers: Option<Arc<dyn crate::ports::TriggerInvoker>>,
     keys: RwLock<HashMap<String, Arc<PoolKeys>>>,
     pub(crate) identity_settings: IdentitySettings,
+    /// Endpoint overrides for social identity providers (hosted sign-in).
+    pub(crate) federation: crate::federation::FederationSettings,
     pub(crate) fetcher: Option<Arc<dyn HttpFetcher>>,
     pub(crate) upstream_sts: Option<Arc<dyn UpstreamSts>>,
     /// The identity issuer's key, loaded (or generated) on first use.
@@ -73,6 +75,7 @@ impl Cognate {
             triggers: None,
             keys: RwLock::new(HashMap::new()),
             identity_settings: IdentitySettings::default(),
+            federation: crate::federation::FederationSettings::default(),
             fetcher: None,
             upstream_sts: None,
             identity_key: tokio::sync::OnceCell::new(),

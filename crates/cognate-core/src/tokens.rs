@@ -81,6 +81,33 @@ pub struct RefreshClaims {
     /// Id of this refresh token within its sign-in (refresh-token rotation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rid: Option<String>,
+    /// The scopes an OAuth (hosted) sign-in granted; refreshes keep them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+/// What an OAuth 2.0 (hosted) sign-in adds to its tokens: the granted scopes
+/// (the access token's `scope`; an ID token only with `openid`) and the
+/// authorize request's `nonce`.
+#[derive(Debug, Clone, Default)]
+pub struct OAuthGrant {
+    pub scopes: Vec<String>,
+    pub nonce: Option<String>,
+    /// When the user signed in, for a new sign-in's `auth_time` (default: now).
+    pub auth_time: Option<i64>,
+}
+
+impl OAuthGrant {
+    pub fn has(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+}
+
+/// `at_hash`: the left half of SHA-256 of the access token, base64url.
+fn at_hash(access_token: &str) -> String {
+    use base64::Engine;
+    let digest = Sha256::digest(access_token.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
 }
 
 /// A verified access token: the pool, the user and the claims.
@@ -101,6 +128,8 @@ fn claim_value(name: &str, value: &str) -> Value {
             .parse::<i64>()
             .map_or_else(|_| json!(value), |n| json!(n)),
         "address" => json!({ "formatted": value }),
+        // Federated users: the attribute is a JSON document; the claim is the array.
+        "identities" => serde_json::from_str(value).unwrap_or_else(|_| json!(value)),
         _ => json!(value),
     }
 }
@@ -121,10 +150,35 @@ impl Cognate {
         meta: &crate::triggers::CallMeta,
         device_key: Option<&str>,
     ) -> CoreResult<Tokens> {
+        self.issue_tokens_with(
+            pool, client, user, origin, refresh_id, source, meta, device_key, None,
+        )
+        .await
+    }
+
+    /// [`Cognate::issue_tokens`] for an OAuth grant: its scopes in the access
+    /// token (and `version: 2`), `nonce` and `at_hash` in the ID token, which
+    /// is only issued with `openid` (`id_token` is then empty).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn issue_tokens_with(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+        origin: Option<(&str, i64)>,
+        refresh_id: Option<&str>,
+        source: &str,
+        meta: &crate::triggers::CallMeta,
+        device_key: Option<&str>,
+        oauth: Option<&OAuthGrant>,
+    ) -> CoreResult<Tokens> {
         let now = self.now().unix_timestamp();
         let (origin_jti, auth_time) = match origin {
             Some((jti, t)) => (jti.to_string(), t),
-            None => (uuid::Uuid::new_v4().to_string(), now),
+            None => (
+                uuid::Uuid::new_v4().to_string(),
+                oauth.and_then(|g| g.auth_time).unwrap_or(now),
+            ),
         };
         let event_id = uuid::Uuid::new_v4().to_string();
         let issuer = self.issuer(&pool.id);
@@ -186,7 +240,18 @@ impl Cognate {
         access.insert("origin_jti".into(), json!(origin_jti));
         access.insert("event_id".into(), json!(event_id));
         access.insert("token_use".into(), json!("access"));
-        access.insert("scope".into(), json!(ADMIN_SCOPE));
+        match oauth {
+            Some(g) => {
+                access.insert("version".into(), json!(2));
+                access.insert("scope".into(), json!(g.scopes.join(" ")));
+                if let Some(n) = &g.nonce {
+                    id.insert("nonce".into(), json!(n));
+                }
+            }
+            None => {
+                access.insert("scope".into(), json!(ADMIN_SCOPE));
+            }
+        }
         access.insert("auth_time".into(), json!(auth_time));
         access.insert("exp".into(), json!(now + client.access_token_seconds()));
         access.insert("iat".into(), json!(now));
@@ -200,8 +265,15 @@ impl Cognate {
             .await?;
 
         let keys = self.pool_keys(&pool.id).await?;
-        let id_token = keys.id_token.sign_jwt(&Value::Object(id))?;
         let access_token = keys.access_token.sign_jwt(&Value::Object(access))?;
+        let id_token = match oauth {
+            Some(g) if !g.has("openid") => String::new(),
+            Some(_) => {
+                id.insert("at_hash".into(), json!(at_hash(&access_token)));
+                keys.id_token.sign_jwt(&Value::Object(id))?
+            }
+            None => keys.id_token.sign_jwt(&Value::Object(id))?,
+        };
 
         let refresh_token = if let Some(rid) = refresh_id {
             let exp = match origin {
@@ -241,6 +313,7 @@ impl Cognate {
                 exp,
                 device_key: device_key.map(str::to_string),
                 rid: Some(rid.to_string()),
+                scope: oauth.map(|g| g.scopes.join(" ")),
             };
             let plain = serde_json::to_vec(&claims).map_err(CoreError::internal)?;
             Some(self.master.seal_to_string(&plain, REFRESH_AAD))
@@ -487,9 +560,21 @@ impl Cognate {
         let origin = Some((claims.origin_jti.as_str(), claims.auth_time));
         let source = "TokenGeneration_RefreshTokens";
         let device = claims.device_key.as_deref();
+        let grant = claims.scope.as_ref().map(|s| OAuthGrant {
+            scopes: s
+                .split(' ')
+                .filter(|x| !x.is_empty())
+                .map(str::to_string)
+                .collect(),
+            nonce: None,
+            auth_time: None,
+        });
+        let grant = grant.as_ref();
         let Some(rotation) = rotation else {
             return self
-                .issue_tokens(pool, client, user, origin, None, source, meta, device)
+                .issue_tokens_with(
+                    pool, client, user, origin, None, source, meta, device, grant,
+                )
                 .await;
         };
         let grace = rotation
@@ -514,7 +599,7 @@ impl Cognate {
                 return Err(reused());
             }
             return self
-                .issue_tokens(
+                .issue_tokens_with(
                     pool,
                     client,
                     user,
@@ -523,6 +608,7 @@ impl Cognate {
                     source,
                     meta,
                     device,
+                    grant,
                 )
                 .await;
         }
@@ -531,7 +617,7 @@ impl Cognate {
         match (within_grace, session.refresh_id.as_deref()) {
             // A retry inside the grace period gets the current token again.
             (true, Some(current)) => {
-                self.issue_tokens(
+                self.issue_tokens_with(
                     pool,
                     client,
                     user,
@@ -540,6 +626,7 @@ impl Cognate {
                     source,
                     meta,
                     device,
+                    grant,
                 )
                 .await
             }
@@ -549,6 +636,16 @@ impl Cognate {
 
     /// Verifies an access token as the user-pool APIs do.
     pub async fn check_access_token(&self, token: &str) -> CoreResult<AccessContext> {
+        self.check_access_token_for(token, ADMIN_SCOPE).await
+    }
+
+    /// Verifies an access token that must carry `required_scope` (the user-pool
+    /// APIs want `aws.cognito.signin.user.admin`, `/oauth2/userInfo` `openid`).
+    pub async fn check_access_token_for(
+        &self,
+        token: &str,
+        required_scope: &str,
+    ) -> CoreResult<AccessContext> {
         let invalid = || CoreError::not_authorized("Invalid Access Token");
         let unverified = unverified_claims(token).ok_or_else(invalid)?;
         let claim = |name: &str| unverified.get(name).and_then(Value::as_str);
@@ -601,7 +698,7 @@ impl Cognate {
             .get("scope")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        if !scope.split(' ').any(|s| s == ADMIN_SCOPE) {
+        if !scope.split(' ').any(|s| s == required_scope) {
             return Err(CoreError::not_authorized(
                 "Access Token does not have required scopes",
             ));

@@ -676,7 +676,7 @@ impl Cognate {
     }
 
     /// PreSignUp: a rejection stops the call before anything is written.
-    async fn pre_sign_up(
+    pub(crate) async fn pre_sign_up(
         &self,
         pool: &UserPool,
         user: &User,
@@ -886,7 +886,7 @@ impl Cognate {
     }
 
     /// PostConfirmation: a failing handler is reported, but the confirmation stands.
-    async fn post_confirmation(
+    pub(crate) async fn post_confirmation(
         &self,
         pool: &UserPool,
         user: &User,

@@ -345,6 +345,17 @@ impl RsaSigningKey {
     }
 }
 
+/// Signs `claims` as a compact ES256 JWS with header `{"kid":<kid>,"alg":"ES256"}`
+/// using a PKCS#8 PEM P-256 key (Sign in with Apple's client secret).
+pub fn sign_es256(private_key_pem: &str, kid: &str, claims: &Value) -> Result<String, CryptoError> {
+    let key = jsonwebtoken::EncodingKey::from_ec_pem(private_key_pem.as_bytes())
+        .map_err(|_| CryptoError::InvalidKey("not a PEM EC private key".into()))?;
+    let mut header = jsonwebtoken::Header::new(Algorithm::ES256);
+    header.kid = Some(kid.to_string());
+    jsonwebtoken::encode(&header, claims, &key)
+        .map_err(|_| CryptoError::Signing("ES256 signing failed".into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -650,5 +661,34 @@ mod tests {
         assert!(shown.contains(key_a().kid()));
         assert!(shown.contains("redacted"));
         assert!(!shown.contains(&STANDARD.encode(&key_a().pkcs8_der()[..24])));
+    }
+
+    #[test]
+    fn es256_client_secret_verifies() {
+        use aws_lc_rs::signature::{
+            ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair,
+            UnparsedPublicKey,
+        };
+        let rng = SystemRandom::new();
+        let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let pair =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, doc.as_ref()).unwrap();
+        use base64::Engine as _;
+        let b64 = STANDARD.encode(doc.as_ref());
+        let pem = format!("-----BEGIN PRIVATE KEY-----\n{b64}\n-----END PRIVATE KEY-----\n");
+        let claims = serde_json::json!({ "iss": "TEAM", "sub": "com.example.app" });
+        let jwt = sign_es256(&pem, "KEY1", &claims).unwrap();
+        let parts: Vec<&str> = jwt.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        let header: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+        assert_eq!(header["alg"], "ES256");
+        assert_eq!(header["kid"], "KEY1");
+        let signature = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
+        let signed = format!("{}.{}", parts[0], parts[1]);
+        UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, pair.public_key().as_ref())
+            .verify(signed.as_bytes(), &signature)
+            .expect("the signature verifies with the key's public half");
+        assert!(sign_es256("not a key", "KEY1", &claims).is_err());
     }
 }

@@ -55,6 +55,74 @@ impl HttpFetcher for ReqwestFetcher {
             .await
             .map_err(|e| FetchError(format!("{host}: {}", e.without_url())))
     }
+
+    async fn get_json_with_token(
+        &self,
+        url: &str,
+        token: &str,
+        post: bool,
+    ) -> Result<serde_json::Value, FetchError> {
+        let host = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        let request = if post {
+            self.http.post(url)
+        } else {
+            self.http.get(url)
+        };
+        let response = request
+            .header("accept", "application/json")
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| FetchError(format!("{host}: {}", e.without_url())))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(FetchError(format!("{host} answered {status}")));
+        }
+        response
+            .json()
+            .await
+            .map_err(|e| FetchError(format!("{host}: {}", e.without_url())))
+    }
+
+    async fn post_form(
+        &self,
+        url: &str,
+        form: &[(&str, &str)],
+    ) -> Result<serde_json::Value, FetchError> {
+        let host = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form.iter())
+            .finish();
+        let response = self
+            .http
+            .post(url)
+            .header("accept", "application/json")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| FetchError(format!("{host}: {}", e.without_url())))?;
+        let status = response.status();
+        let value: serde_json::Value = response
+            .json()
+            .await
+            .map_err(|e| FetchError(format!("{host}: {}", e.without_url())))?;
+        if !status.is_success() {
+            // Only the OAuth error code: the body may echo what was sent.
+            let error = value
+                .get("error")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("unknown");
+            return Err(FetchError(format!("{host} answered {status} ({error})")));
+        }
+        Ok(value)
+    }
 }
 
 /// Where the upstream STS is.

@@ -93,6 +93,23 @@ pub struct Config {
     /// Roles to create or update at start.
     #[serde(default, skip_serializing)]
     pub iam: IamConfig,
+    /// Hosted sign-in: where social identity providers' endpoints are.
+    #[serde(default, skip_serializing)]
+    pub hosted: HostedConfig,
+}
+
+/// `[hosted]`: settings of the hosted OAuth 2.0 endpoints.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostedConfig {
+    /// Endpoint overrides by provider type (`Google`, `SignInWithApple`):
+    /// `authorize_url`, `token_url`, `issuer`, `jwks_uri`.
+    #[serde(default)]
+    pub providers: std::collections::BTreeMap<String, cognate_core::federation::ProviderEndpoints>,
+    /// A directory with replacements for the hosted pages' templates
+    /// (`login.html`, `error.html`; minijinja syntax); missing ones stay built in.
+    #[serde(default)]
+    pub templates_dir: Option<PathBuf>,
 }
 
 /// `[identity]`: settings of the identity-pool service.
@@ -169,6 +186,7 @@ impl Default for Config {
             pools: Vec::new(),
             identity: IdentityConfig::default(),
             iam: IamConfig::default(),
+            hosted: HostedConfig::default(),
         }
     }
 }

@@ -205,7 +205,10 @@ pub async fn start_with_clock(
                     )),
                     None => None,
                 },
-            ),
+            )
+            .with_federation(cognate_core::federation::FederationSettings {
+                endpoints: config.hosted.providers.clone(),
+            }),
     );
     core.check_master_key().await.map_err(|e| anyhow::anyhow!("{}", e.message)).context(
         "the master key does not open this database's secrets (was it created with another key?)",
@@ -233,6 +236,9 @@ pub async fn start_with_clock(
         core: core.clone(),
         admin: Arc::new(admin),
         max_body_bytes: config.max_body_bytes,
+        pages: Arc::new(cognate_api::hosted::Pages::new(
+            config.hosted.templates_dir.clone(),
+        )),
     };
     let app = cognate_api::router(state);
     let (tx, rx) = oneshot::channel::<()>();

@@ -5,6 +5,7 @@
 //! one transaction. Migrations are embedded per backend and applied by
 //! [`open`] before the store is handed out.
 
+mod federation_sql;
 mod identity_sql;
 mod sql;
 

@@ -8,9 +8,9 @@
 use cognate_core::iam::model::{CredentialGrant, Role, StoredCredentials};
 use cognate_core::identity::model::{IdentityPool, IdentityPoolRecord, IdentityRecord, LoginLink};
 use cognate_core::model::{
-    AliasKeys, AuthSession, ClientSettings, Device, KeyPurpose, PasswordPolicy, PasswordRecord,
-    Policies, PoolSettings, SchemaAttribute, StoredKey, TokenValidityUnits, User, UserPool,
-    UserState, UsernameConfiguration,
+    AliasKeys, AuthSession, ClientSettings, Device, IdentityProvider, KeyPurpose, PasswordPolicy,
+    PasswordRecord, Policies, PoolDomain, PoolSettings, SchemaAttribute, StoredKey,
+    TokenValidityUnits, User, UserPool, UserState, UsernameConfiguration,
 };
 use cognate_core::ports::{Store, StoreError, StoredClient};
 use std::collections::BTreeMap;
@@ -1196,7 +1196,142 @@ conformance!(
     roles_and_credentials,
     device_lifecycle,
     combined_reads_match_piecewise_reads,
+    domains_and_identity_providers,
 );
+
+fn provider(pool_id: &str, name: &str, identifiers: &[&str]) -> IdentityProvider {
+    IdentityProvider {
+        pool_id: pool_id.into(),
+        provider_name: name.into(),
+        provider_type: "OIDC".into(),
+        provider_details: BTreeMap::from([("client_id".to_string(), "c".to_string())]),
+        attribute_mapping: BTreeMap::from([("username".to_string(), "sub".to_string())]),
+        idp_identifiers: identifiers.iter().map(|i| i.to_string()).collect(),
+        created: 1_700_000_000.5,
+        modified: 1_700_000_000.5,
+    }
+}
+
+async fn domains_and_identity_providers(store: &dyn Store) {
+    store
+        .create_pool(&pool("us-east-1_Fed1", "a"), &keys("us-east-1_Fed1"))
+        .await
+        .unwrap();
+    store
+        .create_pool(&pool("us-east-1_Fed2", "b"), &keys("us-east-1_Fed2"))
+        .await
+        .unwrap();
+    let d = PoolDomain {
+        domain: "app-one".into(),
+        pool_id: "us-east-1_Fed1".into(),
+        custom_domain_config: None,
+        managed_login_version: Some(1),
+        created: 1_700_000_000.25,
+    };
+    store.create_domain(&d).await.unwrap();
+    assert_eq!(store.get_domain("app-one").await.unwrap(), Some(d.clone()));
+    assert_eq!(
+        store.get_pool_domain("us-east-1_Fed1").await.unwrap(),
+        Some(d.clone())
+    );
+    assert_eq!(store.get_pool_domain("us-east-1_Fed2").await.unwrap(), None);
+    // The prefix is unique, and a pool has one domain.
+    let taken = PoolDomain {
+        pool_id: "us-east-1_Fed2".into(),
+        ..d.clone()
+    };
+    assert!(matches!(
+        store.create_domain(&taken).await,
+        Err(StoreError::Conflict)
+    ));
+    let second = PoolDomain {
+        domain: "app-two".into(),
+        ..d.clone()
+    };
+    assert!(matches!(
+        store.create_domain(&second).await,
+        Err(StoreError::Conflict)
+    ));
+    let updated = PoolDomain {
+        managed_login_version: Some(2),
+        ..d.clone()
+    };
+    assert!(store.update_domain(&updated).await.unwrap());
+    assert_eq!(store.get_domain("app-one").await.unwrap(), Some(updated));
+    assert!(store.delete_domain("app-one").await.unwrap());
+    assert!(!store.delete_domain("app-one").await.unwrap());
+    assert_eq!(store.get_domain("app-one").await.unwrap(), None);
+
+    for name in ["Okta", "Corp", "Google"] {
+        store
+            .create_identity_provider(&provider("us-east-1_Fed1", name, &[]))
+            .await
+            .unwrap();
+    }
+    // Same name in another pool is fine; twice in one pool is not.
+    store
+        .create_identity_provider(&provider("us-east-1_Fed2", "Corp", &[]))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_identity_provider(&provider("us-east-1_Fed1", "Corp", &[]))
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    let mut corp = provider("us-east-1_Fed1", "Corp", &["corp.example"]);
+    corp.modified = 1_700_000_100.0;
+    assert!(store.update_identity_provider(&corp).await.unwrap());
+    assert_eq!(
+        store
+            .get_identity_provider("us-east-1_Fed1", "Corp")
+            .await
+            .unwrap(),
+        Some(corp)
+    );
+    let names =
+        |v: Vec<IdentityProvider>| v.into_iter().map(|p| p.provider_name).collect::<Vec<_>>();
+    let page = store
+        .list_identity_providers("us-east-1_Fed1", None, 2)
+        .await
+        .unwrap();
+    assert_eq!(names(page), ["Corp", "Google"]);
+    let rest = store
+        .list_identity_providers("us-east-1_Fed1", Some("Google"), 2)
+        .await
+        .unwrap();
+    assert_eq!(names(rest), ["Okta"]);
+    assert!(
+        store
+            .delete_identity_provider("us-east-1_Fed1", "Okta")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .delete_identity_provider("us-east-1_Fed1", "Okta")
+            .await
+            .unwrap()
+    );
+    // Deleting a pool takes its domain and providers with it.
+    store.create_domain(&d).await.unwrap();
+    assert!(store.delete_pool("us-east-1_Fed1").await.unwrap());
+    assert_eq!(store.get_domain("app-one").await.unwrap(), None);
+    assert_eq!(
+        store
+            .get_identity_provider("us-east-1_Fed1", "Corp")
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        store
+            .get_identity_provider("us-east-1_Fed2", "Corp")
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
 
 // Migrations are applied at every open; a second open of the same database must
 // find them applied, change nothing and see the data the first one wrote.

@@ -37,6 +37,7 @@ mod clients;
 mod clock;
 mod devices;
 mod groups;
+mod hosted;
 mod identity;
 mod list_users;
 mod mfa;
