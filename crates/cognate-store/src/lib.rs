@@ -8,6 +8,7 @@
 mod federation_sql;
 mod identity_sql;
 mod sql;
+mod sqlite_fast;
 
 use cognate_core::ports::{Store, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -54,8 +55,9 @@ pub async fn open_sqlite(data_dir: &Path) -> Result<SqliteStore, OpenError> {
         path: data_dir.display().to_string(),
         source,
     })?;
+    let file = data_dir.join("cognate.db");
     let options = SqliteConnectOptions::new()
-        .filename(data_dir.join("cognate.db"))
+        .filename(&file)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
@@ -76,7 +78,7 @@ pub async fn open_sqlite(data_dir: &Path) -> Result<SqliteStore, OpenError> {
         .run(&pool)
         .await
         .map_err(OpenError::Migrate)?;
-    Ok(SqliteStore::new(pool))
+    Ok(SqliteStore::new(pool).with_fast_reads(file))
 }
 
 pub async fn open_postgres(url: &str) -> Result<PgStore, OpenError> {

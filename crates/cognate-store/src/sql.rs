@@ -13,12 +13,12 @@ use std::collections::BTreeMap;
 
 /// The part of a user row kept as one JSON document.
 #[derive(Serialize, Deserialize)]
-struct UserDoc {
-    attributes: BTreeMap<String, String>,
+pub(crate) struct UserDoc {
+    pub(crate) attributes: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    password: Option<PasswordRecord>,
+    pub(crate) password: Option<PasswordRecord>,
     #[serde(default)]
-    state: UserState,
+    pub(crate) state: UserState,
 }
 
 /// `SELECT <user columns> FROM users <rest>` as one static string.
@@ -109,7 +109,7 @@ impl<T> Default for DocCache<T> {
 const DOC_CACHE_MAX: usize = 4096;
 
 impl<T: serde::de::DeserializeOwned + Clone> DocCache<T> {
-    fn decode(&self, id: &str, doc: String) -> StoreResult<T> {
+    pub(crate) fn decode(&self, id: &str, doc: String) -> StoreResult<T> {
         if let Ok(entries) = self.entries.read()
             && let Some((text, value)) = entries.get(id)
             && *text == doc
@@ -141,6 +141,8 @@ macro_rules! sql_store {
             pub(crate) pool: sqlx::Pool<$db>,
             pool_docs: std::sync::Arc<DocCache<UserPool>>,
             client_docs: std::sync::Arc<DocCache<ClientSettings>>,
+            /// SQLite only: the hot reads on the calling thread (see `sqlite_fast`).
+            fast: Option<std::sync::Arc<crate::sqlite_fast::ReadPool>>,
         }
 
         impl $name {
@@ -149,6 +151,7 @@ macro_rules! sql_store {
                     pool,
                     pool_docs: Default::default(),
                     client_docs: Default::default(),
+                    fast: None,
                 }
             }
             pub fn pool(&self) -> &sqlx::Pool<$db> {
@@ -280,6 +283,9 @@ macro_rules! sql_store {
             }
 
             async fn get_user(&self, pool_id: &str, username_key: &str) -> StoreResult<Option<User>> {
+                if let Some(fast) = &self.fast {
+                    return fast.get_user(pool_id, false, username_key);
+                }
                 self.fetch_user(
                     select_users!("WHERE pool_id = $1 AND username_key = $2"),
                     pool_id,
@@ -289,6 +295,9 @@ macro_rules! sql_store {
             }
 
             async fn get_user_by_sub(&self, pool_id: &str, sub: &str) -> StoreResult<Option<User>> {
+                if let Some(fast) = &self.fast {
+                    return fast.get_user(pool_id, true, sub);
+                }
                 self.fetch_user(
                     select_users!("WHERE pool_id = $1 AND sub = $2"),
                     pool_id,
@@ -558,6 +567,9 @@ macro_rules! sql_store {
             }
 
             async fn groups_for_user(&self, pool_id: &str, username_key: &str, after: Option<&str>, limit: usize) -> StoreResult<Vec<Group>> {
+                if let Some(fast) = &self.fast {
+                    return fast.groups_for_user(pool_id, username_key, after.unwrap_or(""), limit);
+                }
                 let rows = sqlx::query(
                     "SELECT g.pool_id, g.name, g.description, g.role_arn, g.precedence, g.created_at, g.updated_at FROM group_members m \
                      JOIN user_groups g ON g.pool_id = m.pool_id AND g.name = m.group_name \
@@ -884,6 +896,9 @@ macro_rules! sql_store {
             }
 
             async fn get_pool(&self, pool_id: &str) -> StoreResult<Option<UserPool>> {
+                if let Some(fast) = &self.fast {
+                    return fast.get_pool(pool_id, &self.pool_docs);
+                }
                 let doc: Option<String> = sqlx::query_scalar("SELECT doc FROM user_pools WHERE id = $1")
                     .bind(pool_id)
                     .fetch_optional(&self.pool)
@@ -1054,6 +1069,9 @@ macro_rules! sql_store {
             }
 
             async fn get_client_with_pool(&self, client_id: &str) -> StoreResult<Option<(StoredClient, UserPool)>> {
+                if let Some(fast) = &self.fast {
+                    return fast.get_client_with_pool(client_id, &self.pool_docs, &self.client_docs);
+                }
                 let row = sqlx::query(
                     "SELECT c.client_id, c.pool_id, c.doc, c.sealed_secret, c.created_at, c.updated_at, p.doc AS p_doc \
                      FROM user_pool_clients c JOIN user_pools p ON p.id = c.pool_id WHERE c.client_id = $1",
@@ -1079,6 +1097,9 @@ macro_rules! sql_store {
                 sub: &str,
                 client_id: &str,
             ) -> StoreResult<Option<AccessLookup>> {
+                if let Some(fast) = &self.fast {
+                    return fast.access_lookup(pool_id, origin_jti, sub, client_id, &self.pool_docs, &self.client_docs);
+                }
                 // One statement: the user's columns keep their names (for `user_from_row`),
                 // the others are prefixed. Every LEFT JOIN is on a unique key.
                 let row = sqlx::query(
@@ -1151,4 +1172,13 @@ macro_rules! sql_store {
 }
 
 sql_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, "sqlite");
+
+impl SqliteStore {
+    /// Serve the hot reads (pool, client with pool, user, groups, access lookup) on the
+    /// calling thread from plain connections to the database file at `path`.
+    pub fn with_fast_reads(mut self, path: std::path::PathBuf) -> Self {
+        self.fast = Some(std::sync::Arc::new(crate::sqlite_fast::ReadPool::new(path)));
+        self
+    }
+}
 sql_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow, "postgres");
