@@ -1073,24 +1073,8 @@ impl Cognate {
         }
         let known = self.known_device(pool, &user, dev.key.as_deref()).await?;
         // PostAuthentication: a failure withholds the tokens.
-        let mut request = serde_json::Map::new();
-        request.insert("userAttributes".into(), user_attributes(&user));
-        request.insert(
-            "newDeviceUsed".into(),
-            serde_json::json!(pool.tracks_devices() && known.is_none()),
-        );
-        if !meta.client_metadata.is_empty() {
-            request.insert("clientMetadata".into(), string_map(&meta.client_metadata));
-        }
-        self.fire(
-            pool,
-            "PostAuthentication",
-            "PostAuthentication_Authentication",
-            &user.username,
-            meta,
-            request,
-        )
-        .await?;
+        self.post_authentication(pool, &user, meta, pool.tracks_devices() && known.is_none())
+            .await?;
         let device = self.sign_in_device(pool, &user, known, dev).await?;
         let mut tokens = self
             .issue_tokens(
@@ -1108,6 +1092,32 @@ impl Cognate {
             tokens.new_device = Some((d.device_key, d.group_key));
         }
         Ok(AuthOutcome::Tokens(tokens))
+    }
+
+    /// PostAuthentication (API and hosted sign-ins): a failure withholds the tokens.
+    pub(crate) async fn post_authentication(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        meta: &CallMeta,
+        new_device_used: bool,
+    ) -> CoreResult<()> {
+        let mut request = serde_json::Map::new();
+        request.insert("userAttributes".into(), user_attributes(user));
+        request.insert("newDeviceUsed".into(), serde_json::json!(new_device_used));
+        if !meta.client_metadata.is_empty() {
+            request.insert("clientMetadata".into(), string_map(&meta.client_metadata));
+        }
+        self.fire(
+            pool,
+            "PostAuthentication",
+            "PostAuthentication_Authentication",
+            &user.username,
+            meta,
+            request,
+        )
+        .await?;
+        Ok(())
     }
 
     /// PreAuthentication: a failure denies the sign-in.

@@ -14,7 +14,7 @@ use crate::model::{AppClient, IdentityProvider, User, UserPool, UserState};
 use crate::ports::timestamp;
 use crate::service::Cognate;
 use crate::tokens::{OAuthGrant, Tokens};
-use crate::triggers::{CallMeta, user_attributes};
+use crate::triggers::CallMeta;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -645,30 +645,9 @@ impl Cognate {
         if crate::auth::lockout::clear(&mut user) {
             self.save_user(&mut user).await?;
         }
-        self.post_authentication(pool, &user, &CallMeta::client(&client.client_id))
+        self.post_authentication(pool, &user, &CallMeta::client(&client.client_id), false)
             .await?;
         Ok(user)
-    }
-
-    pub(crate) async fn post_authentication(
-        &self,
-        pool: &UserPool,
-        user: &User,
-        meta: &CallMeta,
-    ) -> CoreResult<()> {
-        let mut request = serde_json::Map::new();
-        request.insert("userAttributes".into(), user_attributes(user));
-        request.insert("newDeviceUsed".into(), json!(false));
-        self.fire(
-            pool,
-            "PostAuthentication",
-            "PostAuthentication_Authentication",
-            &user.username,
-            meta,
-            request,
-        )
-        .await?;
-        Ok(())
     }
 
     /// The redirect that ends a sign-in: a one-time code, or (implicit) the
@@ -1082,7 +1061,7 @@ impl Cognate {
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
-        self.post_authentication(pool, &user, &meta).await?;
+        self.post_authentication(pool, &user, &meta, false).await?;
         Ok(user)
     }
 

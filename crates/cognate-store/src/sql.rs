@@ -133,6 +133,70 @@ impl<T: serde::de::DeserializeOwned + Clone> DocCache<T> {
     }
 }
 
+/// A user row with its document still as text (decoded outside the connection).
+pub(crate) struct RawUser {
+    pub(crate) pool_id: String,
+    pub(crate) username_key: String,
+    pub(crate) username: String,
+    pub(crate) sub: String,
+    pub(crate) status: String,
+    pub(crate) enabled: String,
+    pub(crate) alias_email: Option<String>,
+    pub(crate) alias_phone: Option<String>,
+    pub(crate) alias_preferred: Option<String>,
+    pub(crate) doc: String,
+    pub(crate) created: f64,
+    pub(crate) modified: f64,
+}
+
+impl RawUser {
+    pub(crate) fn into_user(self) -> StoreResult<User> {
+        let doc: UserDoc = from_json(&self.doc)?;
+        Ok(User {
+            pool_id: self.pool_id,
+            username_key: self.username_key,
+            username: self.username,
+            sub: self.sub,
+            status: self.status,
+            enabled: self.enabled == "true",
+            aliases: cognate_core::model::AliasKeys {
+                email: self.alias_email,
+                phone_number: self.alias_phone,
+                preferred_username: self.alias_preferred,
+            },
+            attributes: doc.attributes,
+            password: doc.password,
+            state: doc.state,
+            created: self.created,
+            modified: self.modified,
+        })
+    }
+}
+
+/// A client row with its settings still as text.
+pub(crate) struct RawClient {
+    pub(crate) client_id: String,
+    pub(crate) pool_id: String,
+    pub(crate) doc: String,
+    pub(crate) sealed_secret: Option<Vec<u8>>,
+    pub(crate) created: f64,
+    pub(crate) modified: f64,
+}
+
+impl RawClient {
+    pub(crate) fn into_client(self, docs: &DocCache<ClientSettings>) -> StoreResult<StoredClient> {
+        let settings = docs.decode(&self.client_id, self.doc)?;
+        Ok(StoredClient {
+            pool_id: self.pool_id,
+            client_id: self.client_id,
+            sealed_secret: self.sealed_secret,
+            creation_date: self.created,
+            last_modified_date: self.modified,
+            settings,
+        })
+    }
+}
+
 macro_rules! sql_store {
     ($name:ident, $db:ty, $row:ty, $backend:literal) => {
         /// The store on this backend.
@@ -158,44 +222,38 @@ macro_rules! sql_store {
                 &self.pool
             }
             fn client_from_row(&self, row: &$row) -> StoreResult<StoredClient> {
-                let client_id: String = row.try_get("client_id").map_err(map_err)?;
-                let settings = self
-                    .client_docs
-                    .decode(&client_id, row.try_get::<String, _>("doc").map_err(map_err)?)?;
-                Ok(StoredClient {
+                RawClient {
+                    client_id: row.try_get("client_id").map_err(map_err)?,
                     pool_id: row.try_get("pool_id").map_err(map_err)?,
-                    client_id,
+                    doc: row.try_get("doc").map_err(map_err)?,
                     sealed_secret: row.try_get("sealed_secret").map_err(map_err)?,
-                    creation_date: row.try_get("created_at").map_err(map_err)?,
-                    last_modified_date: row.try_get("updated_at").map_err(map_err)?,
-                    settings,
-                })
+                    created: row.try_get("created_at").map_err(map_err)?,
+                    modified: row.try_get("updated_at").map_err(map_err)?,
+                }
+                .into_client(&self.client_docs)
             }
         }
 
 
         impl $name {
             fn user_from_row(row: &$row) -> StoreResult<User> {
-                let doc: UserDoc = from_json(&row.try_get::<String, _>("doc").map_err(map_err)?)?;
-                let enabled: String = row.try_get("enabled").map_err(map_err)?;
-                Ok(User {
-                    pool_id: row.try_get("pool_id").map_err(map_err)?,
-                    username_key: row.try_get("username_key").map_err(map_err)?,
-                    username: row.try_get("username").map_err(map_err)?,
-                    sub: row.try_get("sub").map_err(map_err)?,
-                    status: row.try_get("status").map_err(map_err)?,
-                    enabled: enabled == "true",
-                    aliases: cognate_core::model::AliasKeys {
-                        email: row.try_get("alias_email").map_err(map_err)?,
-                        phone_number: row.try_get("alias_phone").map_err(map_err)?,
-                        preferred_username: row.try_get("alias_preferred").map_err(map_err)?,
-                    },
-                    attributes: doc.attributes,
-                    password: doc.password,
-                    state: doc.state,
+                let get = |c: &str| row.try_get::<Option<String>, _>(c).map_err(map_err);
+                let req = |c: &str| row.try_get::<String, _>(c).map_err(map_err);
+                RawUser {
+                    pool_id: req("pool_id")?,
+                    username_key: req("username_key")?,
+                    username: req("username")?,
+                    sub: req("sub")?,
+                    status: req("status")?,
+                    enabled: req("enabled")?,
+                    alias_email: get("alias_email")?,
+                    alias_phone: get("alias_phone")?,
+                    alias_preferred: get("alias_preferred")?,
+                    doc: req("doc")?,
                     created: row.try_get("created_at").map_err(map_err)?,
                     modified: row.try_get("updated_at").map_err(map_err)?,
-                })
+                }
+                .into_user()
             }
 
             fn device_from_row(row: &$row) -> StoreResult<Device> {
@@ -1151,19 +1209,17 @@ macro_rules! sql_store {
                 };
                 let client = match r.try_get::<Option<String>, _>("c_client_id").map_err(map_err)? {
                     None => None,
-                    Some(id) => {
-                        let settings = self
-                            .client_docs
-                            .decode(&id, r.try_get::<String, _>("c_doc").map_err(map_err)?)?;
-                        Some(StoredClient {
+                    Some(client_id) => Some(
+                        RawClient {
+                            client_id,
                             pool_id: pool_id.to_string(),
-                            client_id: id,
+                            doc: r.try_get("c_doc").map_err(map_err)?,
                             sealed_secret: r.try_get("c_sealed_secret").map_err(map_err)?,
-                            creation_date: r.try_get("c_created_at").map_err(map_err)?,
-                            last_modified_date: r.try_get("c_updated_at").map_err(map_err)?,
-                            settings,
-                        })
-                    }
+                            created: r.try_get("c_created_at").map_err(map_err)?,
+                            modified: r.try_get("c_updated_at").map_err(map_err)?,
+                        }
+                        .into_client(&self.client_docs)?,
+                    ),
                 };
                 Ok(Some(AccessLookup { pool, session, user, client }))
             }

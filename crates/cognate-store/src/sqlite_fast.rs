@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::sql::{DocCache, UserDoc, from_json};
+use crate::sql::{DocCache, RawClient, RawUser};
 use cognate_core::model::ClientSettings;
 
 /// Idle connections kept (more are opened under load and closed when returned).
@@ -228,22 +228,6 @@ const USER_BY_KEY: &str = concat!(
     "FROM users u WHERE u.pool_id = ?1 AND u.username_key = ?2"
 );
 
-/// A user row with its document still as text (decoded outside the connection).
-struct RawUser {
-    pool_id: String,
-    username_key: String,
-    username: String,
-    sub: String,
-    status: String,
-    enabled: String,
-    alias_email: Option<String>,
-    alias_phone: Option<String>,
-    alias_preferred: Option<String>,
-    doc: String,
-    created: f64,
-    modified: f64,
-}
-
 fn raw_user(r: &Row<'_>) -> rusqlite::Result<RawUser> {
     raw_user_at(r, 0)
 }
@@ -265,40 +249,6 @@ fn raw_user_at(r: &Row<'_>, i: usize) -> rusqlite::Result<RawUser> {
     })
 }
 
-impl RawUser {
-    fn into_user(self) -> StoreResult<User> {
-        let doc: UserDoc = from_json(&self.doc)?;
-        Ok(User {
-            pool_id: self.pool_id,
-            username_key: self.username_key,
-            username: self.username,
-            sub: self.sub,
-            status: self.status,
-            enabled: self.enabled == "true",
-            aliases: cognate_core::model::AliasKeys {
-                email: self.alias_email,
-                phone_number: self.alias_phone,
-                preferred_username: self.alias_preferred,
-            },
-            attributes: doc.attributes,
-            password: doc.password,
-            state: doc.state,
-            created: self.created,
-            modified: self.modified,
-        })
-    }
-}
-
-/// A client row with its settings still as text.
-struct RawClient {
-    client_id: String,
-    pool_id: String,
-    doc: String,
-    sealed_secret: Option<Vec<u8>>,
-    created: f64,
-    modified: f64,
-}
-
 fn raw_client(r: &Row<'_>, i: usize) -> rusqlite::Result<RawClient> {
     Ok(RawClient {
         client_id: r.get(i)?,
@@ -308,18 +258,4 @@ fn raw_client(r: &Row<'_>, i: usize) -> rusqlite::Result<RawClient> {
         created: r.get(i + 4)?,
         modified: r.get(i + 5)?,
     })
-}
-
-impl RawClient {
-    fn into_client(self, docs: &DocCache<ClientSettings>) -> StoreResult<StoredClient> {
-        let settings = docs.decode(&self.client_id, self.doc)?;
-        Ok(StoredClient {
-            pool_id: self.pool_id,
-            client_id: self.client_id,
-            sealed_secret: self.sealed_secret,
-            creation_date: self.created,
-            last_modified_date: self.modified,
-            settings,
-        })
-    }
 }

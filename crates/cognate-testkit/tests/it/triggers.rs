@@ -161,6 +161,17 @@ impl Hook {
     }
 }
 
+/// The user's newest outbox message: (body, subject, the code in it).
+async fn newest_message(ts: &TestServer, pool: &str, user: &str) -> (String, Value, String) {
+    let sent = messages(ts, pool, user).await; // newest first
+    let m = sent
+        .first()
+        .unwrap_or_else(|| panic!("no message for {user}"));
+    let body = m["body"].as_str().expect("a body").to_string();
+    let code = code_in(&body).unwrap_or_else(|| panic!("no code in {body:?}"));
+    (body, m["subject"].clone(), code)
+}
+
 fn sources(events: &[Value]) -> Vec<String> {
     events
         .iter()
@@ -2139,13 +2150,9 @@ each_backend!(
             events[0]["request"]["clientMetadata"],
             json!({"step": "resend"})
         );
-        // Newest first.
-        let sent = messages(&ts, &pool, "erin").await;
-        let last = sent.first().expect("the resent code");
-        let body = last["body"].as_str().unwrap();
-        let code = code_in(body).expect("a code");
-        assert_eq!(body, format!("Your new code is {code}."));
-        assert_eq!(last["subject"], json!("Again"));
+        let (body, subject, code) = newest_message(&ts, &pool, "erin").await;
+        assert_eq!(body, format!("Your new code is {code}."), "the resent code");
+        assert_eq!(subject, json!("Again"));
         c.confirm_sign_up()
             .client_id(&client)
             .username("erin")
@@ -2181,12 +2188,9 @@ each_backend!(
         );
         existing_user_attrs(&events[0], "CONFIRMED", &sub);
         assert_eq!(events[0]["request"]["codeParameter"], json!("{####}"));
-        let sent = messages(&ts, &pool, "erin").await;
-        let last = sent.first().expect("the verification code");
-        let body = last["body"].as_str().unwrap();
-        let code = code_in(body).expect("a code");
-        assert_eq!(body, format!("Verify with {code}"));
-        assert_eq!(last["subject"], json!("Check"));
+        let (body, subject, code) = newest_message(&ts, &pool, "erin").await;
+        assert_eq!(body, format!("Verify with {code}"), "the verification code");
+        assert_eq!(subject, json!("Check"));
         c.verify_user_attribute()
             .access_token(&t.access)
             .attribute_name("email")
@@ -2241,12 +2245,9 @@ each_backend!(
         );
         existing_user_attrs(&events[0], "CONFIRMED", &sub);
         assert_eq!(events[0]["request"]["codeParameter"], json!("{####}"));
-        let sent = messages(&ts, &pool, "erin").await;
-        let last = sent.first().expect("the sign-in code");
-        let body = last["body"].as_str().unwrap();
-        let code = code_in(body).expect("a code");
-        assert_eq!(body, format!("Sign in with {code} now"));
-        assert_eq!(last["subject"], json!("Sign-in code"));
+        let (body, subject, code) = newest_message(&ts, &pool, "erin").await;
+        assert_eq!(body, format!("Sign in with {code} now"), "the sign-in code");
+        assert_eq!(subject, json!("Sign-in code"));
         let answer = c
             .respond_to_auth_challenge()
             .client_id(&client)
